@@ -1,0 +1,72 @@
+import type * as tf from '@tensorflow/tfjs';
+import { checkInput } from './checks.js';
+import type { Explanation } from './explanation.js';
+import { type OutputSelection, type OutputSelector, toOutputSelector } from './selectors.js';
+
+/**
+ * Options for one `analyze()` call. Analyzers read the options they know and ignore the rest.
+ */
+export interface AnalyzeOptions {
+  /** LRP and CRP: keep the relevance at every layer's input in `extras.layerwiseRelevances`. */
+  layerwiseRelevances?: boolean;
+  /** Further analyzer-specific options. */
+  readonly [option: string]: unknown;
+}
+
+/**
+ * The interface an explanation method implements to plug into {@link analyze} (XAIBase.jl's
+ * `AbstractXAIMethod`). An analyzer is built once for a model and then called for many inputs.
+ *
+ * @example
+ * ```ts
+ * class Ones implements Analyzer {
+ *   readonly name = 'Ones';
+ *   explain(input: tf.Tensor, selector: OutputSelector) {
+ *     const output = model.predict(input) as tf.Tensor;
+ *     return new Explanation({ val: tf.onesLike(input), input, output,
+ *       outputSelection: selector.select(output), analyzer: this.name, heatmap: 'attribution' });
+ *   }
+ * }
+ * ```
+ */
+export interface Analyzer {
+  /** A short name, such as `LRP` or `Gradient`. */
+  readonly name: string;
+  /**
+   * The input shape the analyzer's model expects, batch axis included (`null` for free dimensions); `analyze()`
+   * checks the input against it. Omit it to skip the shape check.
+   */
+  readonly inputShape?: readonly (number | null)[];
+  /**
+   * Explains a batch. The input has already passed {@link checkInput}; the analyzer selects the outputs with
+   * `selector` on the model's output and returns an explanation that owns every tensor it made, and nothing else
+   * may outlive the call.
+   */
+  explain(input: tf.Tensor, selector: OutputSelector, options: AnalyzeOptions): Explanation;
+}
+
+/**
+ * Explains `input` with `analyzer` (XAIBase.jl's `analyze`).
+ *
+ * @param input - a batch-first float tensor fitting the analyzer's model
+ * @param analyzer - the method, for example `new LRP(model)`
+ * @param selection - omitted: each sample's largest output; a number: that output for every sample; an array: one
+ *   output per sample; or an {@link OutputSelector}. Indices are 0-based.
+ * @param options - analyzer options such as `{ layerwiseRelevances: true }`
+ * @returns an {@link Explanation}; dispose it when done
+ *
+ * @example
+ * ```ts
+ * const expl = analyze(x, new LRP(model, new EpsilonPlusFlat()), 919);
+ * ```
+ */
+export function analyze(
+  input: tf.Tensor,
+  analyzer: Analyzer,
+  selection?: OutputSelection,
+  options: AnalyzeOptions = {},
+): Explanation {
+  const selector = toOutputSelector(selection);
+  checkInput(input, analyzer.inputShape);
+  return analyzer.explain(input, selector, options);
+}

@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Which heatmap preset suits an explanation: `attribution` (signed relevance, diverging colormap centred on 0),
+ * `sensitivity` (magnitudes such as gradients, sequential colormap) or `cam` (a coarse class-activation map
+ * upsampled and overlaid on the input).
+ */
+export type HeatmapPreset = 'attribution' | 'sensitivity' | 'cam';
+
+/** Extra results an analyzer may attach to an explanation; any tensor inside is owned by the explanation. */
+export type Extras = Record<string, unknown>;
+
+/** What an {@link Explanation} is built from. */
+export interface ExplanationInit<E extends Extras = Extras> {
+  /** The attribution, the input's shape (CRP: one map per feature and sample along the batch axis). */
+  val: tf.Tensor;
+  /** The input that was explained. Not owned: {@link Explanation.dispose} leaves it alone. */
+  input: tf.Tensor;
+  /** The model's output for `input`, batch first. Owned by the explanation. */
+  output: tf.Tensor;
+  /** The explained output index (0-based) of each sample. */
+  outputSelection: readonly number[];
+  /** The analyzer's name, for example `LRP` or `Gradient`. */
+  analyzer: string;
+  /** The heatmap preset that suits this kind of explanation. */
+  heatmap: HeatmapPreset;
+  /** Further results, such as `layerwiseRelevances`. Tensors inside are owned by the explanation. */
+  extras?: E;
+}
+
+/**
+ * The result every analyzer returns (XAIBase.jl's `Explanation`). It owns `val`, `output` and every tensor in
+ * `extras`; call {@link Explanation.dispose} when done. It does not own `input`, which belongs to the caller.
+ *
+ * @example
+ * ```ts
+ * const expl = analyze(x, new LRP(model), 7);
+ * const relevance = await expl.val.array();
+ * expl.dispose();
+ * ```
+ */
+export class Explanation<E extends Extras = Extras> {
+  /** The attribution, the input's shape (CRP: `[features * batch, ...]`, feature-major). */
+  readonly val: tf.Tensor;
+  /** The explained input (not owned by the explanation). */
+  readonly input: tf.Tensor;
+  /** The model's output for `input`. */
+  readonly output: tf.Tensor;
+  /** The explained output index (0-based) of each sample. */
+  readonly outputSelection: readonly number[];
+  /** The name of the analyzer that made this explanation. */
+  readonly analyzer: string;
+  /** The heatmap preset that suits this explanation. */
+  readonly heatmap: HeatmapPreset;
+  /** Further results; tensors inside are owned by the explanation. */
+  readonly extras: E;
+  #disposed = false;
+
+  /** @param init - the tensors and facts that make up the explanation */
+  constructor(init: ExplanationInit<E>) {
+    this.val = init.val;
+    this.input = init.input;
+    this.output = init.output;
+    this.outputSelection = Object.freeze([...init.outputSelection]);
+    this.analyzer = init.analyzer;
+    this.heatmap = init.heatmap;
+    this.extras = init.extras ?? ({} as E);
+  }
+
+  /** Whether {@link Explanation.dispose} has been called. */
+  get isDisposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Frees `val`, `output` and every tensor in `extras` (searched through arrays, maps and plain objects). */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    const owned = new Set<tf.Tensor>();
+    collectTensors(this.val, owned);
+    collectTensors(this.output, owned);
+    collectTensors(this.extras, owned);
+    owned.delete(this.input);
+    for (const t of owned) if (!t.isDisposed) t.dispose();
+  }
+}
+
+function collectTensors(value: unknown, into: Set<tf.Tensor>): void {
+  if (value instanceof tf.Tensor) into.add(value);
+  else if (Array.isArray(value)) for (const v of value) collectTensors(v, into);
+  else if (value instanceof Map) for (const v of value.values()) collectTensors(v, into);
+  else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
+    for (const v of Object.values(value)) collectTensors(v, into);
+}
