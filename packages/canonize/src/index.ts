@@ -1,0 +1,7 @@
+/**
+ * Reading a `tf.LayersModel` as a graph of layers, and the model rewrites LRP needs first: fold BatchNorm into the
+ * layer before it, strip a final softmax, flatten nested models.
+ *
+ * @packageDocumentation
+ */
+export { type LayerGraph, type LayerNode, ModelGraphError, readGraph, type Source } from './graph.js';
