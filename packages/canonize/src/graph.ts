@@ -78,11 +78,9 @@ export function readGraph(model: tf.LayersModel): LayerGraph {
       `model "${model.name}" has ${model.outputs.length} outputs; xai-ts explains models with exactly one output`,
     );
   const order = orderedLayers(model);
-  const position = new Map<tf.layers.Layer, number>();
-  order.forEach((layer, i) => position.set(layer, i));
+  const position = new Map<tf.layers.Layer, number>(order.map((layer, i) => [layer, i]));
   const nodeInputs: (Source[] | undefined)[] = new Array(order.length);
-  const modelInputs = new Map<tf.SymbolicTensor, number>();
-  model.inputs.forEach((t, i) => modelInputs.set(t, i));
+  const modelInputs = new Map<tf.SymbolicTensor, number>(model.inputs.map((t, i) => [t, i]));
   const paths = new Map<tf.layers.Layer, string[]>();
   collectPaths(model, [], paths);
 
