@@ -1,0 +1,17 @@
+/**
+ * Test support: the reference cases of ../shared/reference copied as fixtures, their loader and the tolerance
+ * check. Private to the workspace; never published.
+ *
+ * @packageDocumentation
+ */
+export {
+  type AttributionSpec,
+  type CaseName,
+  type CaseSpec,
+  type LayerSpec,
+  loadCase,
+  type ReferenceCase,
+  type RuleSpec,
+} from './cases.js';
+export { type Comparison, compareAttribution } from './compare.js';
+export { readSafetensors, type StoredTensor } from './safetensors.js';

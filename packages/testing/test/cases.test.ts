@@ -1,0 +1,18 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { type CaseName, loadCase } from '../src/index.js';
+
+describe('reference cases', () => {
+  for (const name of ['mlp', 'cnn', 'cnn_bn', 'mlp_nobias', 'cnn_nobias'] as CaseName[]) {
+    it(`${name}: the rebuilt model reproduces the stored logits`, () => {
+      const c = loadCase(name);
+      const model = c.buildModel();
+      const x = c.input();
+      const ours = model.predict(x) as tf.Tensor;
+      const ref = c.logits();
+      const diff = tf.sub(ours, ref).abs().sub(ref.abs().mul(c.spec.tolerance.rtol)).max().dataSync()[0]!;
+      expect(diff).toBeLessThanOrEqual(c.spec.tolerance.atol);
+      tf.dispose([x, ours, ref]);
+    });
+  }
+});
