@@ -4,4 +4,15 @@
  *
  * @packageDocumentation
  */
+export {
+  type CanonizeReport,
+  canonize,
+  canonizeWithReport,
+  type FoldedBatchNorm,
+  type KeptBatchNorm,
+  type KeptCode,
+} from './canonize.js';
+export { ModelRebuildError } from './errors.js';
+export { flattenModel } from './flatten.js';
 export { type LayerGraph, type LayerNode, ModelGraphError, readGraph, type Source } from './graph.js';
+export { stripSoftmax } from './softmax.js';
