@@ -1,0 +1,343 @@
+import * as tf from '@tensorflow/tfjs';
+import { type AnalyzeOptions, type Analyzer, Explanation, type OutputSelector } from '@xai-ts/base';
+import { type LayerGraph, readGraph, type Source } from '@xai-ts/canonize';
+import { checkModel, ruleProblem } from './check.js';
+import { Composite, GlobalMap, type LayerInfo } from './composite.js';
+import { ModelCheckError, type ModelProblem, RuleCompatibilityError } from './errors.js';
+import {
+  activationName,
+  type FunctionSupport,
+  forwardFunction,
+  type LayerSupport,
+  layerSupport,
+} from './layers.js';
+import type { BoundLinear, LinearMap } from './linear.js';
+import { EpsilonRule } from './rules/basic.js';
+import { type Propagator, Rule, type RuleLayer } from './rules/rule.js';
+import { stabilize } from './stabilize.js';
+
+/** Options of the {@link LRP} analyzer. */
+export interface LRPOptions {
+  /**
+   * `true` (default): the output relevance is a one-hot of 1 at the selected output (LRP.jl's
+   * `normalize_output_relevance`); `false`: the selected logit's value.
+   */
+  normalizeOutputRelevance?: boolean;
+  /** Skip the model check (unsupported layers then go through autodiff of their forward pass). Default false. */
+  skipChecks?: boolean;
+}
+
+/** The tensors of one forward pass, kept for the backward pass. Owned by the caller's `tf.tidy`. */
+export interface ForwardPass {
+  /** The model's input. */
+  readonly input: tf.Tensor;
+  /** Each layer's output, in execution order. */
+  readonly outputs: readonly tf.Tensor[];
+  /** Each layer's pre-activation `W a + b` (layers with weights), else null. */
+  readonly preactivations: readonly (tf.Tensor | null)[];
+  /** The model's output. */
+  readonly output: tf.Tensor;
+}
+
+/** What a backward pass returns. */
+export interface BackwardResult {
+  /** The relevance at the model's input. */
+  readonly input: tf.Tensor;
+  /** The relevance at each layer's output (undefined where none arrived). */
+  readonly layers: readonly (tf.Tensor | undefined)[];
+}
+
+interface Plan {
+  readonly info: LayerInfo;
+  readonly support: LayerSupport;
+  readonly rule: Rule;
+  readonly linear: LinearMap | null;
+  readonly forward: BoundLinear | null;
+  readonly activation: tf.layers.Layer | null;
+  readonly propagator: Propagator | null;
+}
+
+const AUTODIFF: FunctionSupport = { kind: 'function', groups: [] };
+
+/**
+ * Layer-wise Relevance Propagation (RelevancePropagation.jl's `LRP`): a composite assigns a rule to every layer; one
+ * forward pass keeps each layer's input; the backward pass turns the relevance at each layer's output into
+ * relevance at its inputs with the layer's vector-Jacobian product. Modified weights are computed once, here.
+ *
+ * @example
+ * ```ts
+ * const lrp = new LRP(model, new EpsilonPlusFlat());
+ * console.log(lrp.toString());
+ * const expl = analyze(x, lrp, 7);
+ * ```
+ */
+export class LRP implements Analyzer {
+  /** {@inheritDoc Analyzer.name} */
+  readonly name: string = 'LRP';
+  /** {@inheritDoc Analyzer.inputShape} */
+  readonly inputShape: readonly (number | null)[];
+  /** The model as a layer graph (nested models spliced in). */
+  readonly graph: LayerGraph;
+  /** What composites know of each layer, in execution order. */
+  readonly layers: readonly LayerInfo[];
+  /** The rule of each layer. */
+  readonly rules: readonly Rule[];
+  /** Whether the output relevance is a one-hot of 1 (else the logit). */
+  readonly normalizeOutputRelevance: boolean;
+  readonly #plans: Plan[];
+  #disposed = false;
+
+  /**
+   * @param model - the model; it must output logits (see `stripSoftmax`)
+   * @param composite - a Composite, a preset, or one Rule for every layer; default ZeroRule everywhere
+   * @param options - see {@link LRPOptions}
+   * @throws {@link ModelCheckError} listing every unsupported layer or activation, a softmax output and every rule
+   *   that does not fit its layer ({@link RuleCompatibilityError} when only rules are at fault)
+   */
+  constructor(
+    model: tf.LayersModel,
+    composite: Composite | Rule = new Composite(),
+    options: LRPOptions = {},
+  ) {
+    this.graph = readGraph(model);
+    if (this.graph.inputShapes.length !== 1)
+      throw new ModelCheckError([
+        {
+          index: -1,
+          layer: '',
+          message: `the model has ${this.graph.inputShapes.length} inputs; LRP explains models with one input`,
+        },
+      ]);
+    this.inputShape = this.graph.inputShapes[0]!;
+    this.normalizeOutputRelevance = options.normalizeOutputRelevance ?? true;
+    this.layers = this.graph.nodes.map((node) => ({
+      index: node.index,
+      name: node.name,
+      className: node.className,
+      groups: layerSupport(node.className)?.groups ?? [],
+      activation: activationName(node.layer),
+    }));
+    const resolved = (
+      composite instanceof Rule ? new Composite(new GlobalMap(composite)) : composite
+    ).resolve(this.layers);
+    this.rules = resolved;
+
+    const problems: ModelProblem[] = options.skipChecks ? [] : checkModel(this.graph);
+    const supports = this.graph.nodes.map((n) => layerSupport(n.className));
+    const ruleLayers: RuleLayer[] = [];
+    const linears: (LinearMap | null)[] = [];
+    try {
+      const ruleProblems: ModelProblem[] = [];
+      this.graph.nodes.forEach((node, i) => {
+        const support = supports[i] ?? AUTODIFF;
+        const linear = support.kind === 'linear' ? support.linear(node.layer) : null;
+        linears.push(linear);
+        const rl: RuleLayer = { node, support, linear, ...symbolicShapes(node.layer) };
+        ruleLayers.push(rl);
+        const why = ruleProblem(resolved[i]!, rl, supports[i]);
+        if (why) ruleProblems.push({ index: i, layer: node.name, message: why });
+      });
+      if (problems.length + ruleProblems.length > 0) {
+        if (problems.length === 0) throw new RuleCompatibilityError(ruleProblems);
+        throw new ModelCheckError([...problems, ...ruleProblems]);
+      }
+      this.#plans = ruleLayers.map((rl, i) => {
+        const { support, linear, node } = rl;
+        const rule = resolved[i]!;
+        const act = activationName(node.layer);
+        return {
+          info: this.layers[i]!,
+          support,
+          rule,
+          linear,
+          forward: linear ? linear.bind(linear.kernel, linear.bias) : null,
+          activation:
+            linear && act !== undefined && act !== 'linear'
+              ? tf.layers.activation({ activation: act as 'relu' })
+              : null,
+          propagator: support.kind === 'linear' || support.kind === 'function' ? rule.prepare(rl) : null,
+        };
+      });
+    } catch (e) {
+      for (const l of linears) l?.kernel.dispose(), l?.bias?.dispose();
+      throw e;
+    }
+  }
+
+  /**
+   * Runs the model layer by layer, keeping each layer's output (and pre-activation). Call it inside `tf.tidy`.
+   *
+   * @example
+   * ```ts
+   * tf.tidy(() => lrp.forward(x).output.print());
+   * ```
+   */
+  forward(input: tf.Tensor): ForwardPass {
+    this.#assertAlive();
+    const outputs: tf.Tensor[] = [];
+    const preactivations: (tf.Tensor | null)[] = [];
+    const value = (s: Source) => (s.kind === 'input' ? input : outputs[s.index]!);
+    for (const plan of this.#plans) {
+      const node = this.graph.nodes[plan.info.index]!;
+      const inputs = node.inputs.map(value);
+      if (plan.forward) {
+        const z = plan.forward.apply(inputs[0]!);
+        preactivations.push(z);
+        outputs.push(plan.activation ? (plan.activation.apply(z) as tf.Tensor) : z);
+      } else {
+        preactivations.push(null);
+        outputs.push(
+          plan.support.kind === 'function'
+            ? forwardFunction(plan.support, node.layer, inputs)
+            : (node.layer.apply(inputs.length === 1 ? inputs[0]! : inputs, { training: false }) as tf.Tensor),
+        );
+      }
+    }
+    return { input, outputs, preactivations, output: value(this.graph.output) };
+  }
+
+  /**
+   * Propagates relevance backwards from `seeds` (relevance at the outputs of some layers, by index) to the input.
+   * Layers above every seed are not visited. Call it inside `tf.tidy`.
+   *
+   * @example
+   * ```ts
+   * tf.tidy(() => lrp.backward(pass, new Map([[lastIndex, oneHot]])).input);
+   * ```
+   */
+  backward(pass: ForwardPass, seeds: ReadonlyMap<number, tf.Tensor>): BackwardResult {
+    this.#assertAlive();
+    const pending = new Map<number, tf.Tensor>(seeds);
+    const layers: (tf.Tensor | undefined)[] = new Array(this.#plans.length).fill(undefined);
+    let inputRelevance: tf.Tensor | undefined;
+    const value = (s: Source) => (s.kind === 'input' ? pass.input : pass.outputs[s.index]!);
+    for (let i = this.#plans.length - 1; i >= 0; i--) {
+      const relevance = pending.get(i);
+      if (!relevance) continue;
+      layers[i] = relevance;
+      const plan = this.#plans[i]!;
+      const node = this.graph.nodes[i]!;
+      const inputs = node.inputs.map(value);
+      const rels = this.#step(plan, inputs, pass, i, relevance);
+      node.inputs.forEach((src, k) => {
+        const r = rels[k]!;
+        if (src.kind === 'input') inputRelevance = inputRelevance ? tf.add(inputRelevance, r) : r;
+        else pending.set(src.index, pending.has(src.index) ? tf.add(pending.get(src.index)!, r) : r);
+      });
+    }
+    return { input: inputRelevance ?? tf.zerosLike(pass.input), layers };
+  }
+
+  #step(plan: Plan, inputs: tf.Tensor[], pass: ForwardPass, i: number, relevance: tf.Tensor): tf.Tensor[] {
+    const { support } = plan;
+    if (support.kind === 'route')
+      return support.route(
+        relevance,
+        inputs.map((t) => t.shape),
+        this.graph.nodes[i]!.layer,
+      );
+    if (support.kind === 'add') {
+      const e = plan.rule instanceof EpsilonRule ? plan.rule.epsilon : plan.rule.stabilizer;
+      const c = tf.div(relevance, stabilize(pass.outputs[i]!, e));
+      return inputs.map((a) => tf.mul(c, a));
+    }
+    return plan.propagator!.propagate({
+      inputs,
+      output: pass.outputs[i]!,
+      preactivation: pass.preactivations[i]!,
+      relevance,
+    });
+  }
+
+  /**
+   * The relevance at the model's output: a one-hot of 1 at each sample's selected output, or of the logit when
+   * `normalizeOutputRelevance` is false.
+   */
+  outputRelevance(output: tf.Tensor, selection: readonly number[]): tf.Tensor {
+    return tf.tidy(() => {
+      const perSample = output.size / output.shape[0]!;
+      const hot = tf
+        .oneHot(tf.tensor1d([...selection], 'int32'), perSample)
+        .toFloat()
+        .reshape(output.shape);
+      return this.normalizeOutputRelevance ? hot : tf.mul(hot, output);
+    });
+  }
+
+  /** {@inheritDoc Analyzer.explain} */
+  explain(input: tf.Tensor, selector: OutputSelector, options: AnalyzeOptions): Explanation {
+    this.#assertAlive();
+    let selection: number[] = [];
+    const result = tf.tidy(() => {
+      const pass = this.forward(input);
+      selection = selector.select(pass.output);
+      const out = this.graph.output as { index: number };
+      const back = this.backward(pass, new Map([[out.index, this.outputRelevance(pass.output, selection)]]));
+      const layerwise = options.layerwiseRelevances
+        ? [back.input, ...back.layers.map((r, k) => r ?? tf.zerosLike(pass.outputs[k]!))]
+        : [];
+      return { val: back.input, output: pass.output, layerwise };
+    });
+    return new Explanation({
+      val: result.val,
+      input,
+      output: result.output,
+      outputSelection: selection,
+      analyzer: this.name,
+      heatmap: 'attribution',
+      extras: options.layerwiseRelevances ? { layerwiseRelevances: result.layerwise } : {},
+    });
+  }
+
+  /**
+   * One line per layer: index, name, class and rule, as RelevancePropagation.jl prints an analyzer.
+   *
+   * @example
+   * ```ts
+   * console.log(new LRP(model, new EpsilonPlus()).toString());
+   * ```
+   */
+  toString(): string {
+    const w = Math.max(4, ...this.layers.map((l) => l.name.length));
+    const c = Math.max(5, ...this.layers.map((l) => l.className.length));
+    const lines = this.#plans.map(({ info, rule, support }) => {
+      const note =
+        support.kind === 'route'
+          ? '  (routes relevance)'
+          : support.kind === 'add'
+            ? '  (proportional split)'
+            : '';
+      return `  ${String(info.index).padStart(3)}  ${info.name.padEnd(w)}  ${info.className.padEnd(c)}  => ${rule}${note}`;
+    });
+    return `LRP(\n${lines.join('\n')}\n)`;
+  }
+
+  /** Frees the modified weights computed at construction. The analyzer cannot be used afterwards. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const p of this.#plans) {
+      p.propagator?.dispose();
+      p.forward?.dispose();
+      p.linear?.kernel.dispose();
+      p.linear?.bias?.dispose();
+    }
+  }
+
+  #assertAlive(): void {
+    if (this.#disposed)
+      throw new ModelCheckError([{ index: -1, layer: '', message: 'this LRP analyzer has been disposed' }]);
+  }
+}
+
+type Shape = (number | null)[];
+
+function symbolicShapes(layer: tf.layers.Layer): { inputShapes: Shape[]; outputShape: Shape } {
+  const inbound = layer.inboundNodes[0];
+  if (!inbound) return { inputShapes: [], outputShape: [] };
+  const ins = inbound.inputShapes as Shape | Shape[];
+  const outs = inbound.outputShapes as Shape | Shape[];
+  const inputShapes = Array.isArray(ins[0]) ? (ins as Shape[]) : [ins as Shape];
+  const outputShape = (Array.isArray(outs[0]) ? (outs as Shape[])[0] : outs) as Shape;
+  return { inputShapes, outputShape };
+}

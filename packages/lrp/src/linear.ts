@@ -1,0 +1,196 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * A layer's affine map `z = W ⋆ a + b` with given parameters, and its transpose (the vector-Jacobian product with
+ * respect to the input). Rules bind it to their modified weights once, at construction.
+ */
+export interface LinearMap {
+  /** The layer's own kernel (Keras layout). */
+  readonly kernel: tf.Tensor;
+  /** The layer's own bias, or null. */
+  readonly bias: tf.Tensor | null;
+  /** Binds the map to (modified) parameters; the result owns whatever it precomputes. */
+  bind(kernel: tf.Tensor, bias: tf.Tensor | null): BoundLinear;
+}
+
+/** An affine map bound to one set of parameters. */
+export interface BoundLinear {
+  /** `W ⋆ a + b`. */
+  apply(a: tf.Tensor): tf.Tensor;
+  /** `Wᵀ ⋆ s`, shaped like the layer's input `inputShape`. */
+  transpose(s: tf.Tensor, inputShape: readonly number[]): tf.Tensor;
+  /** Frees what `bind` precomputed (not the parameters it was given). */
+  dispose(): void;
+}
+
+type Padding = 'same' | 'valid' | 'causal';
+type Pads = [[number, number], [number, number], [number, number], [number, number]];
+
+function pair(v: number | number[] | undefined, fallback: number): [number, number] {
+  if (v === undefined) return [fallback, fallback];
+  if (typeof v === 'number') return [v, v];
+  return [v[0] ?? fallback, v[1] ?? v[0] ?? fallback];
+}
+
+/** Forward pads (before, after) of one spatial axis for a stride-1 convolution. */
+function forwardPads(padding: Padding, k: number, dilation: number): [number, number] {
+  const total = dilation * (k - 1);
+  if (padding === 'valid') return [0, 0];
+  if (padding === 'causal') return [total, 0];
+  const before = Math.floor(total / 2);
+  return [before, total - before];
+}
+
+function addBias(z: tf.Tensor, bias: tf.Tensor | null): tf.Tensor {
+  return bias ? tf.add(z, bias) : z;
+}
+
+/** Dense on the last axis: `z = a·W + b`. */
+export function denseMap(kernel: tf.Tensor2D, bias: tf.Tensor | null): LinearMap {
+  return {
+    kernel,
+    bias,
+    bind(w, b) {
+      const w2 = w as tf.Tensor2D;
+      const [units] = [w2.shape[1]];
+      return {
+        apply: (a) =>
+          tf.tidy(() => {
+            const flat = a.reshape([-1, w2.shape[0]]) as tf.Tensor2D;
+            return addBias(tf.matMul(flat, w2).reshape([...a.shape.slice(0, -1), units]), b);
+          }),
+        transpose: (s, inputShape) =>
+          tf.tidy(() =>
+            tf.matMul(s.reshape([-1, units]) as tf.Tensor2D, w2, false, true).reshape([...inputShape]),
+          ),
+        dispose: () => {},
+      };
+    },
+  };
+}
+
+/** Options of a 2-D convolution as Keras stores them. */
+export interface Conv2DSpec {
+  strides: [number, number];
+  dilation: [number, number];
+  padding: Padding;
+}
+
+/**
+ * Conv2D (NHWC, kernel `[kh, kw, in, out]`). Stride-1 transposes run as a plain convolution with the kernel flipped
+ * spatially and its channels swapped (precomputed at `bind`), which TF.js backends run much faster than
+ * Conv2DBackpropInput; strided ones use `conv2dTranspose`.
+ */
+export function conv2dMap(kernel: tf.Tensor4D, bias: tf.Tensor | null, spec: Conv2DSpec): LinearMap {
+  const [kh, kw] = kernel.shape;
+  const stride1 = spec.strides[0] === 1 && spec.strides[1] === 1;
+  const fwd: Pads = [
+    [0, 0],
+    forwardPads(spec.padding, kh, spec.dilation[0]),
+    forwardPads(spec.padding, kw, spec.dilation[1]),
+    [0, 0],
+  ];
+  const explicit = spec.padding === 'causal';
+  return {
+    kernel,
+    bias,
+    bind(w, b) {
+      const w4 = w as tf.Tensor4D;
+      const flipped = stride1
+        ? tf.keep(tf.tidy(() => tf.reverse(w4, [0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D))
+        : null;
+      const back: Pads = [
+        [0, 0],
+        [spec.dilation[0] * (kh - 1) - fwd[1][0], spec.dilation[0] * (kh - 1) - fwd[1][1]],
+        [spec.dilation[1] * (kw - 1) - fwd[2][0], spec.dilation[1] * (kw - 1) - fwd[2][1]],
+        [0, 0],
+      ];
+      return {
+        apply: (a) =>
+          tf.tidy(() =>
+            addBias(
+              tf.conv2d(
+                a as tf.Tensor4D,
+                w4,
+                spec.strides,
+                explicit ? fwd : (spec.padding as 'same' | 'valid'),
+                'NHWC',
+                spec.dilation,
+              ),
+              b,
+            ),
+          ),
+        transpose: (s, inputShape) =>
+          tf.tidy(() => {
+            if (flipped) return tf.conv2d(s as tf.Tensor4D, flipped, 1, back, 'NHWC', spec.dilation);
+            return tf.conv2dTranspose(
+              s as tf.Tensor4D,
+              w4,
+              inputShape as [number, number, number, number],
+              spec.strides,
+              spec.padding as 'same' | 'valid',
+            );
+          }),
+        dispose: () => flipped?.dispose(),
+      };
+    },
+  };
+}
+
+/** Conv1D (`[N, L, C]`, kernel `[k, in, out]`), computed as a Conv2D of height 1. */
+export function conv1dMap(
+  kernel: tf.Tensor3D,
+  bias: tf.Tensor | null,
+  spec: { stride: number; dilation: number; padding: Padding },
+): LinearMap {
+  const spec2: Conv2DSpec = {
+    strides: [1, spec.stride],
+    dilation: [1, spec.dilation],
+    padding: spec.padding,
+  };
+  return {
+    kernel,
+    bias,
+    bind(w, b) {
+      const w4 = tf.keep(w.expandDims(0) as tf.Tensor4D);
+      const bound = conv2dMap(w4, null, spec2).bind(w4, b);
+      return {
+        apply: (a) => tf.tidy(() => bound.apply(a.expandDims(1)).squeeze([1])),
+        transpose: (s, inputShape) =>
+          tf.tidy(() =>
+            bound.transpose(s.expandDims(1), [inputShape[0]!, 1, ...inputShape.slice(1)]).squeeze([1]),
+          ),
+        dispose: () => {
+          bound.dispose();
+          w4.dispose();
+        },
+      };
+    },
+  };
+}
+
+/** DepthwiseConv2D (kernel `[kh, kw, in, multiplier]`); its transpose is the op's own vector-Jacobian product. */
+export function depthwiseMap(kernel: tf.Tensor4D, bias: tf.Tensor | null, spec: Conv2DSpec): LinearMap {
+  const pad = spec.padding === 'causal' ? 'valid' : spec.padding;
+  return {
+    kernel,
+    bias,
+    bind(w, b) {
+      const w4 = w as tf.Tensor4D;
+      const conv = (a: tf.Tensor) =>
+        tf.depthwiseConv2d(a as tf.Tensor4D, w4, spec.strides, pad, 'NHWC', spec.dilation);
+      return {
+        apply: (a) => tf.tidy(() => addBias(conv(a), b)),
+        transpose: (s, inputShape) =>
+          tf.tidy(() => {
+            const x = tf.zeros([...inputShape]);
+            return tf.grad((v: tf.Tensor) => tf.sum(tf.mul(conv(v), s)))(x);
+          }),
+        dispose: () => {},
+      };
+    },
+  };
+}
+
+export type { Padding };
+export { pair as kernelPair };

@@ -1,0 +1,185 @@
+import * as tf from '@tensorflow/tfjs';
+import { fmt, HookRule, type Propagator, Rule, type RuleLayer } from './rule.js';
+
+/**
+ * LRP-0: `R_j = Σ_i a_j w_ij / stab(z_i, 1e-9) · R_i`, `z = W a + b`. On parameter-free layers (pools, activations)
+ * the same through the layer's vector-Jacobian product. Compatible with every layer.
+ *
+ * @example
+ * ```ts
+ * new LRP(model, new ZeroRule());
+ * ```
+ */
+export class ZeroRule extends HookRule {
+  /** {@inheritDoc Rule.toString} */
+  toString(): string {
+    return 'ZeroRule()';
+  }
+  /** Compatible with every layer. */
+  override isCompatible(): boolean {
+    return true;
+  }
+}
+
+/** Options of {@link EpsilonRule}. */
+export interface EpsilonOptions {
+  /** The stabilizer ε added to the denominator (with its sign); default 1e-6. */
+  epsilon?: number;
+}
+
+/**
+ * LRP-ε: `R_j = Σ_i a_j w_ij / stab(z_i, ε) · R_i` (default ε = 1e-6). Absorbs weak, contradictory
+ * contributions. Compatible with every layer.
+ *
+ * @example
+ * ```ts
+ * new LRP(model, new EpsilonRule({ epsilon: 0.25 }));
+ * ```
+ */
+export class EpsilonRule extends HookRule {
+  /** ε. */
+  readonly epsilon: number;
+  /** @param options - `{ epsilon = 1e-6 }` */
+  constructor({ epsilon = 1e-6 }: EpsilonOptions = {}) {
+    super();
+    if (!(epsilon >= 0) || !Number.isFinite(epsilon))
+      throw new RangeError(`EpsilonRule needs a finite epsilon ≥ 0, got ${epsilon}`);
+    this.epsilon = epsilon;
+  }
+  override get stabilizer(): number {
+    return this.epsilon;
+  }
+  /** {@inheritDoc Rule.toString} */
+  toString(): string {
+    return `EpsilonRule(epsilon=${fmt(this.epsilon)})`;
+  }
+  /** Compatible with every layer. */
+  override isCompatible(): boolean {
+    return true;
+  }
+}
+
+/** Options of {@link GammaRule} and {@link GeneralizedGammaRule}. */
+export interface GammaOptions {
+  /** The factor γ of the added positive weights; default 0.25. */
+  gamma?: number;
+}
+
+function checkGamma(gamma: number, rule: string): number {
+  if (!(gamma >= 0) || !Number.isFinite(gamma))
+    throw new RangeError(`${rule} needs a finite gamma ≥ 0, got ${gamma}`);
+  return gamma;
+}
+
+/**
+ * LRP-γ: the generic step with `W̃ = W + γW⁺`, `b̃ = b + γb⁺` on the signed input (default γ = 0.25), favouring
+ * positive contributions. Needs a layer with weights.
+ *
+ * @example
+ * ```ts
+ * new GammaRule({ gamma: 0.5 });
+ * ```
+ */
+export class GammaRule extends HookRule {
+  /** γ. */
+  readonly gamma: number;
+  /** @param options - `{ gamma = 0.25 }` */
+  constructor({ gamma = 0.25 }: GammaOptions = {}) {
+    super();
+    this.gamma = checkGamma(gamma, 'GammaRule');
+  }
+  /** {@inheritDoc Rule.toString} */
+  toString(): string {
+    return `GammaRule(gamma=${fmt(this.gamma)})`;
+  }
+  override modifyWeight(w: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => tf.add(w, tf.mul(tf.relu(w), this.gamma)));
+  }
+  override modifyBias(b: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => tf.add(b, tf.mul(tf.relu(b), this.gamma)));
+  }
+}
+
+/**
+ * LRP-w²: `R_j = Σ_i w_ij² / Σ_l w_il² · R_i`; input set to 1, weights squared, bias zeroed. Often used on the first
+ * layer when inputs are unbounded. Needs a layer with weights.
+ *
+ * @example
+ * ```ts
+ * new LRP(model, new Composite(new FirstLayerMap(new WSquareRule())));
+ * ```
+ */
+export class WSquareRule extends HookRule {
+  /** {@inheritDoc Rule.toString} */
+  toString(): string {
+    return 'WSquareRule()';
+  }
+  override modifyInput(a: tf.Tensor): tf.Tensor {
+    return tf.onesLike(a);
+  }
+  override modifyWeight(w: tf.Tensor): tf.Tensor {
+    return tf.square(w);
+  }
+  override modifyBias(b: tf.Tensor): tf.Tensor {
+    return tf.zerosLike(b);
+  }
+}
+
+/**
+ * LRP-flat: `R_j = Σ_i R_i / n_i` with `n_i` the number of inputs connected to output `i` (input, weights set to 1,
+ * bias zeroed; with `same` padding `n_i` is smaller at the borders). Needs a layer with weights.
+ *
+ * @example
+ * ```ts
+ * new FlatRule();
+ * ```
+ */
+export class FlatRule extends HookRule {
+  /** {@inheritDoc Rule.toString} */
+  toString(): string {
+    return 'FlatRule()';
+  }
+  override modifyInput(a: tf.Tensor): tf.Tensor {
+    return tf.onesLike(a);
+  }
+  override modifyWeight(w: tf.Tensor): tf.Tensor {
+    return tf.onesLike(w);
+  }
+  override modifyBias(b: tf.Tensor): tf.Tensor {
+    return tf.zerosLike(b);
+  }
+}
+
+function perSampleSize(shape: readonly (number | null)[]): number {
+  return shape.slice(1).reduce<number>((p, d) => p * (d ?? Number.NaN), 1);
+}
+
+/**
+ * Pass-through: `R_in = reshape(R)`. For layers whose input and output hold the same number of values (reshaping,
+ * dropout, normalization, elementwise activations).
+ *
+ * @example
+ * ```ts
+ * new GlobalTypeMap([['normalization', new PassRule()]]);
+ * ```
+ */
+export class PassRule extends Rule {
+  /** {@inheritDoc Rule.toString} */
+  toString(): string {
+    return 'PassRule()';
+  }
+  /** Compatible when the layer has one input with as many values as its output. */
+  override isCompatible(layer: RuleLayer): boolean {
+    return (
+      layer.inputShapes.length === 1 &&
+      perSampleSize(layer.inputShapes[0]!) === perSampleSize(layer.outputShape)
+    );
+  }
+  /** {@inheritDoc Rule.prepare} */
+  prepare(): Propagator {
+    return {
+      propagate: ({ inputs, relevance }) => [relevance.reshape(inputs[0]!.shape)],
+      dispose: () => {},
+    };
+  }
+}
