@@ -159,7 +159,10 @@ export class LRP implements Analyzer {
         };
       });
     } catch (e) {
-      for (const l of linears) l?.kernel.dispose(), l?.bias?.dispose();
+      for (const l of linears) {
+        l?.kernel.dispose();
+        l?.bias?.dispose();
+      }
       throw e;
     }
   }
@@ -256,8 +259,9 @@ export class LRP implements Analyzer {
   outputRelevance(output: tf.Tensor, selection: readonly number[]): tf.Tensor {
     return tf.tidy(() => {
       const perSample = output.size / output.shape[0]!;
+      const picks = tf.tensor2d([...selection], [selection.length, 1], 'int32');
       const hot = tf
-        .oneHot(tf.tensor1d([...selection], 'int32'), perSample)
+        .equal(tf.range(0, perSample, 1, 'int32').expandDims(0), picks)
         .toFloat()
         .reshape(output.shape);
       return this.normalizeOutputRelevance ? hot : tf.mul(hot, output);
