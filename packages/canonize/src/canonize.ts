@@ -3,7 +3,15 @@ import { FOLD_TARGETS, foldWeights } from './fold.js';
 import { type LayerGraph, type LayerNode, readGraph } from './graph.js';
 import { type NodeChange, rebuild } from './rebuild.js';
 
-/** Why a BatchNormalization was left in the model. */
+/**
+ * Why a BatchNormalization was left in the model.
+ *
+ * @example
+ * ```ts
+ * const { kept } = canonizeWithReport(model);
+ * if (kept.some((k) => k.code === 'activation')) console.warn('a BatchNorm follows a ReLU; LRP gives it PassRule');
+ * ```
+ */
 export type KeptCode =
   /** It normalizes a model input: there is no layer before it. */
   | 'input'
@@ -16,7 +24,14 @@ export type KeptCode =
   /** It normalizes another axis than the last, or the layer before it does not put its output channels last. */
   | 'axis';
 
-/** A BatchNormalization folded into the layer before it. */
+/**
+ * A BatchNormalization folded into the layer before it.
+ *
+ * @example
+ * ```ts
+ * canonizeWithReport(model).folded; // [{ batchNorm: 'batch_normalization_1', into: 'conv2d_1' }, ...]
+ * ```
+ */
 export interface FoldedBatchNorm {
   /** The name of the BatchNormalization, gone from the canonized model. */
   readonly batchNorm: string;
@@ -24,7 +39,16 @@ export interface FoldedBatchNorm {
   readonly into: string;
 }
 
-/** A BatchNormalization that stays in the canonized model. */
+/**
+ * A BatchNormalization that stays in the canonized model.
+ *
+ * @example
+ * ```ts
+ * canonizeWithReport(model).kept;
+ * // [{ layer: 'bn_3', code: 'activation',
+ * //    reason: "it follows \"conv_3\" (Conv2D) with activation 'relu'; only a linear layer can absorb it" }]
+ * ```
+ */
 export interface KeptBatchNorm {
   /** The layer's name. */
   readonly layer: string;
@@ -34,7 +58,16 @@ export interface KeptBatchNorm {
   readonly reason: string;
 }
 
-/** What {@link canonizeWithReport} returns: the canonized model, and what it folded and kept. */
+/**
+ * What {@link canonizeWithReport} returns: the canonized model, and what it folded and kept.
+ *
+ * @example
+ * ```ts
+ * const report: CanonizeReport = canonizeWithReport(model);
+ * console.log(`${report.folded.length} folded, ${report.kept.length} kept`);
+ * report.model.dispose();
+ * ```
+ */
 export interface CanonizeReport {
   /** The new, flat, functional model. The caller owns it (`model.dispose()`). */
   readonly model: tf.LayersModel;

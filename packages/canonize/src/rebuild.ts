@@ -48,7 +48,7 @@ export function rebuild(model: tf.LayersModel, graph: LayerGraph, plan: RebuildP
       out = build(node.inputs[0]!);
     } else {
       const args = node.inputs.map(build);
-      const layer = recreate(node, change.get(node.index)?.config ?? {}, usedNames);
+      const { layer, restore } = recreate(node, change.get(node.index)?.config ?? {}, usedNames);
       built.push(layer);
       const applied = layer.apply(args.length === 1 ? args[0]! : args);
       if (Array.isArray(applied) || !(applied instanceof tf.SymbolicTensor))
@@ -56,6 +56,7 @@ export function rebuild(model: tf.LayersModel, graph: LayerGraph, plan: RebuildP
           `layer "${node.name}" (${node.className}) gave several outputs when rebuilt; only single-output layers are supported`,
         );
       setWeights(layer, node, change.get(node.index)?.weights);
+      restore();
       out = applied;
     }
     outputs.set(source.index, out);
@@ -93,8 +94,33 @@ const CONFIG_GAPS: Readonly<Record<string, (layer: tf.layers.Layer) => Config>> 
   },
 };
 
-/** A new layer of the node's class from its config (constraints dropped, `overrides` applied), named uniquely. */
-function recreate(node: LayerNode, overrides: Config, usedNames: Set<string>): tf.layers.Layer {
+/** A serialized initializer, as getConfig() gives it. */
+function isSerialized(value: unknown): value is { className: string; config: Config } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { className?: unknown }).className === 'string'
+  );
+}
+
+function deserialize(value: { className: string; config: Config }): unknown {
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap[value.className];
+  return entry ? entry[1](entry[0], value.config) : undefined;
+}
+
+/**
+ * A new layer of the node's class from its config (constraints dropped, `overrides` applied), named uniquely, and a
+ * `restore` to call once it is built and has its weights.
+ *
+ * The copied weights overwrite whatever the initializers draw, and drawing a large model's random weights costs
+ * seconds on the CPU; so the layer is built with zeros initializers and `restore` gives it its own back (where the
+ * layer keeps them under the config's key, as every TF.js layer does; otherwise it is built with the originals).
+ */
+function recreate(
+  node: LayerNode,
+  overrides: Config,
+  usedNames: Set<string>,
+): { layer: tf.layers.Layer; restore: () => void } {
   const entry = tf.serialization.SerializationMap.getMap().classNameMap[node.className];
   if (!entry)
     throw new ModelRebuildError(
@@ -113,17 +139,47 @@ function recreate(node: LayerNode, overrides: Config, usedNames: Set<string>): t
   delete config.inputShape;
   delete config.batchSize;
   config.name = uniqueName(node.name, node.path, usedNames);
-  try {
-    const layer = fromConfig(cls, config);
-    if (!(layer instanceof tf.layers.Layer))
-      throw new Error(`${node.className}.fromConfig did not give a layer`);
-    return layer;
-  } catch (e) {
-    throw new ModelRebuildError(
-      `cannot recreate layer "${node.name}" (${node.className}) from its config: ${(e as Error).message}; ` +
-        'make sure its getConfig() returns every constructor argument',
-    );
-  }
+  const initializers = Object.entries(config).filter(
+    (e): e is [string, { className: string; config: Config }] =>
+      e[0].endsWith('Initializer') && isSerialized(e[1]) && e[1].className !== 'Zeros',
+  );
+  const zeroed: Config = { ...config };
+  for (const [key] of initializers) zeroed[key] = { className: 'Zeros', config: {} };
+  const make = (c: Config): tf.layers.Layer => {
+    try {
+      const layer = fromConfig(cls, c);
+      if (!(layer instanceof tf.layers.Layer))
+        throw new Error(`${node.className}.fromConfig did not give a layer`);
+      return layer;
+    } catch (e) {
+      throw new ModelRebuildError(
+        `cannot recreate layer "${node.name}" (${node.className}) from its config: ${(e as Error).message}; ` +
+          'make sure its getConfig() returns every constructor argument',
+      );
+    }
+  };
+  const layer = make(zeroed);
+  const fields = layer as unknown as Record<string, unknown>;
+  const restored = initializers.map(([key, value]) => [key, deserialize(value)] as const);
+  const restorable = restored.every(
+    ([key, init]) =>
+      isInitializer(init) &&
+      isInitializer(fields[key]) &&
+      Object.getOwnPropertyDescriptor(layer, key)?.writable === true,
+  );
+  if (!restorable) return { layer: make(config), restore: () => {} };
+  return {
+    layer,
+    restore: () => {
+      for (const [key, init] of restored) fields[key] = init;
+    },
+  };
+}
+
+function isInitializer(value: unknown): boolean {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { apply?: unknown }).apply === 'function'
+  );
 }
 
 function setWeights(

@@ -85,6 +85,34 @@ function check(model: tf.LayersModel, label = model.name) {
 }
 
 describe('canonize: folding', () => {
+  it('folds with exact values: scale = gamma / sqrt(var + eps), bias = (b − mean)·scale + beta', () => {
+    // gamma 2, var 0.99 + eps 0.01 → scale 2; w 3 → 6 and -1 → -2; b' = (0.5 − 0.3)·2 + 0.1 = 0.5, (0 − 1)·2 − 1 = -3
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 2, inputShape: [1], name: 'x_d' }),
+        tf.layers.batchNormalization({ epsilon: 0.01, name: 'x_bn' }),
+      ],
+    });
+    tf.tidy(() => {
+      model.getLayer('x_d').setWeights([tf.tensor2d([[3, -1]]), tf.tensor1d([0.5, 0])]);
+      model
+        .getLayer('x_bn')
+        .setWeights([
+          tf.tensor1d([2, 2]),
+          tf.tensor1d([0.1, -1]),
+          tf.tensor1d([0.3, 1]),
+          tf.tensor1d([0.99, 0.99]),
+        ]);
+    });
+    const canonical = canonize(model);
+    const [w, b] = canonical.getLayer('x_d').getWeights();
+    expect(Array.from(w!.dataSync())).toEqual([6, -2].map((v) => expect.closeTo(v, 6)));
+    expect(Array.from(b!.dataSync())).toEqual([0.5, -3].map((v) => expect.closeTo(v, 6)));
+    expect(classNames(canonical)).toEqual(['InputLayer', 'Dense']);
+    canonical.dispose();
+    model.dispose();
+  });
+
   it('folds every BatchNorm of a VGG-like net and keeps the conv names', () => {
     const model = vggBn();
     const r = check(model);

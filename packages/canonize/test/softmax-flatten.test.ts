@@ -179,6 +179,32 @@ describe('flattenModel', () => {
     model.dispose();
   });
 
+  it('gives every rebuilt layer the config of the original, initializers included', () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv1d({ filters: 4, kernelSize: 2, inputShape: [6, 3], kernelInitializer: 'heUniform' }),
+        tf.layers.batchNormalization({ gammaInitializer: 'randomNormal', momentum: 0.9 }),
+        tf.layers.lstm({ units: 3, returnSequences: true, recurrentInitializer: 'glorotNormal' }),
+        tf.layers.simpleRNN({ units: 2 }),
+        tf.layers.dense({
+          units: 2,
+          biasInitializer: 'ones',
+          kernelRegularizer: tf.regularizers.l2({ l2: 0.01 }),
+        }),
+      ],
+    });
+    randomizeStats(model);
+    const flat = flattenModel(model);
+    const config = (l: tf.layers.Layer) => {
+      const { batchInputShape: _, dtype: __, ...rest } = l.getConfig(); // set on the first layer only
+      return rest;
+    };
+    expect(flat.layers.slice(1).map(config)).toEqual(model.layers.map(config));
+    expect(outputError(flat, model)).toBeLessThanOrEqual(1e-6);
+    flat.dispose();
+    model.dispose();
+  });
+
   it('keeps a custom layer that is registered with tf.serialization', () => {
     class Scale extends tf.layers.Layer {
       static className = 'XaiTestScale';
