@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { analyze } from '@xai-ts/base';
 import { type CaseName, compareAttribution, loadCase } from '@xai-ts/testing';
 import { describe, expect, it } from 'vitest';
+import { canonize } from '@xai-ts/canonize';
 import { LRP } from '../src/index.js';
 import { compositeFromRuleMap, presetFromSpec, ruleFromSpec } from './rules-from-spec.js';
 
@@ -13,6 +14,26 @@ for (const name of cases) {
     const model = c.buildModel();
     const x = c.input();
     const lrpCases = c.spec.attributions.filter((a) => a.method === 'lrp' && !a.canonize);
+    const canonizedCases = c.spec.attributions.filter((a) => a.method === 'lrp' && a.canonize);
+    const canonized = canonizedCases.length ? canonize(model) : undefined;
+
+    for (const a of canonizedCases) {
+      it(`${a.id} matches the reference on canonize(model), with the preset or the rule map`, () => {
+        const { expected } = c.attribution(a.id);
+        const normalizeOutputRelevance = a.outputRelevance === 'onehot';
+        const selection = a.outputSelection === 'max' ? undefined : a.outputSelection;
+        for (const composite of [presetFromSpec(a) ?? compositeFromRuleMap(a), compositeFromRuleMap(a)]) {
+          const lrp = new LRP(canonized!, composite, { normalizeOutputRelevance });
+          expect(lrp.layers.some((l) => l.className === 'BatchNormalization')).toBe(false);
+          const expl = analyze(x, lrp, selection);
+          expect(expl.outputSelection).toEqual(a.selectedIndices);
+          const cmp = compareAttribution(expl.val, a, expected);
+          expect(cmp.pass, cmp.message).toBe(true);
+          expl.dispose();
+          lrp.dispose();
+        }
+      });
+    }
 
     it('the analyzer forward pass reproduces the logits', () => {
       const lrp = new LRP(model);
