@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { analyze, type Explanation, InputShapeError, OutputSelectionError } from '@xai-ts/base';
+import { loadCase } from '@xai-ts/testing';
 import { describe, expect, it } from 'vitest';
 import {
   AugmentationError,
@@ -202,6 +203,22 @@ describe('GradCAM', () => {
     expectClose(expl.extras.channelWeights.dataSync(), alpha, 1e-4, 1e-6);
     expl.dispose();
     x.dispose();
+  });
+
+  it.each([
+    ['cnn', 'conv2d_2'],
+    ['cnn_bn', 'activation_2'],
+  ] as const)('runs the %s reference model layer by layer to its logits', (name, layer) => {
+    const ref = loadCase(name);
+    const x = ref.input();
+    const logits = ref.logits();
+    const expl = analyze(x, new GradCAM(ref.buildModel(), { layer })) as Explanation<GradCAMExtras>;
+    expect(tf.max(tf.abs(tf.sub(expl.output, logits))).dataSync()[0]).toBeLessThan(1e-4);
+    expect(expl.outputSelection).toEqual(ref.attribution('gradient-max').spec.selectedIndices);
+    expect(expl.val.shape).toEqual([x.shape[0], 16, 16, 1]);
+    expect(expl.extras.cam.shape).toEqual([x.shape[0], 8, 8, 1]);
+    expl.dispose();
+    tf.dispose([x, logits]);
   });
 
   it('explains a sample in a batch as alone and leaks nothing', () => {
