@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '@xai-ts/base';
+import { canonize } from '@xai-ts/canonize';
 import { type CaseName, compareAttribution, loadCase } from '@xai-ts/testing';
 import { describe, expect, it } from 'vitest';
-import { canonize } from '@xai-ts/canonize';
 import { LRP } from '../src/index.js';
 import { compositeFromRuleMap, presetFromSpec, ruleFromSpec } from './rules-from-spec.js';
 
