@@ -53,20 +53,20 @@ export interface Analyzer {
  * @param selection - omitted: each sample's largest output; a number: that output for every sample; an array: one
  *   output per sample; or an {@link OutputSelector}. Indices are 0-based.
  * @param options - analyzer options such as `{ layerwiseRelevances: true }`
- * @returns an {@link Explanation}; dispose it when done
+ * @returns the analyzer's {@link Explanation} (typed as its `explain` returns it); dispose it when done
  *
  * @example
  * ```ts
  * const expl = analyze(x, new LRP(model, new EpsilonPlusFlat()), 919);
  * ```
  */
-export function analyze(
+export function analyze<A extends Analyzer>(
   input: tf.Tensor,
-  analyzer: Analyzer,
+  analyzer: A,
   selection?: OutputSelection,
   options: AnalyzeOptions = {},
-): Explanation {
+): ReturnType<A['explain']> {
   const selector = toOutputSelector(selection);
   checkInput(input, analyzer.inputShape);
-  return analyzer.explain(input, selector, options);
+  return analyzer.explain(input, selector, options) as ReturnType<A['explain']>;
 }
