@@ -125,6 +125,7 @@ export class LRP implements Analyzer {
     const problems: ModelProblem[] = options.skipChecks ? [] : checkModel(this.graph);
     const supports = this.graph.nodes.map((n) => layerSupport(n.className));
     const ruleLayers: RuleLayer[] = [];
+    const nonNegative = nonNegativeOutputs(this.graph, supports);
     const linears: (LinearMap | null)[] = [];
     try {
       const ruleProblems: ModelProblem[] = [];
@@ -132,7 +133,13 @@ export class LRP implements Analyzer {
         const support = supports[i] ?? AUTODIFF;
         const linear = support.kind === 'linear' ? support.linear(node.layer) : null;
         linears.push(linear);
-        const rl: RuleLayer = { node, support, linear, ...symbolicShapes(node.layer) };
+        const rl: RuleLayer = {
+          node,
+          support,
+          linear,
+          ...symbolicShapes(node.layer),
+          nonNegativeInput: node.inputs.every((src) => src.kind === 'layer' && nonNegative[src.index]),
+        };
         ruleLayers.push(rl);
         const why = ruleProblem(resolved[i]!, rl, supports[i]);
         if (why) ruleProblems.push({ index: i, layer: node.name, message: why });
@@ -344,4 +351,25 @@ function symbolicShapes(layer: tf.layers.Layer): { inputShapes: Shape[]; outputS
   const inputShapes = Array.isArray(ins[0]) ? (ins as Shape[]) : [ins as Shape];
   const outputShape = (Array.isArray(outs[0]) ? (outs as Shape[])[0] : outs) as Shape;
   return { inputShapes, outputShape };
+}
+
+const NON_NEGATIVE_ACTIVATIONS = new Set(['relu', 'relu6', 'sigmoid', 'softmax', 'softplus', 'hardSigmoid']);
+const MONOTONE_CLASSES = /Pooling|Pool[12]D|UpSampling/;
+
+/** For each layer, whether its output is ≥ 0 whatever the model's input (a static property of the graph). */
+function nonNegativeOutputs(graph: LayerGraph, supports: readonly (LayerSupport | undefined)[]): boolean[] {
+  const out: boolean[] = [];
+  for (const node of graph.nodes) {
+    const support = supports[node.index];
+    const inputsNonNegative = node.inputs.every((s) => s.kind === 'layer' && out[s.index]);
+    const act = activationName(node.layer);
+    let result = false;
+    if (support?.kind === 'linear') result = act !== undefined && NON_NEGATIVE_ACTIVATIONS.has(act);
+    else if (node.className === 'ReLU') result = true;
+    else if (node.className === 'Activation') result = act !== undefined && NON_NEGATIVE_ACTIVATIONS.has(act);
+    else if (support?.kind === 'route' || support?.kind === 'add' || MONOTONE_CLASSES.test(node.className))
+      result = inputsNonNegative;
+    out.push(result);
+  }
+  return out;
 }

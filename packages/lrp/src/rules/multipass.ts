@@ -51,9 +51,16 @@ export class ZPlusRule extends Rule {
     const wp = p.bind(p.keep(pos(p.linear.kernel)));
     const wn = p.bind(p.keep(neg(p.linear.kernel)));
     const bp = p.linear.bias ? p.keep(pos(p.linear.bias)) : null;
+    const nonNegative = layer.nonNegativeInput;
     return {
       propagate: ({ inputs, relevance }) => {
         const a = inputs[0]!;
+        if (nonNegative) {
+          // a⁻ = 0: only the positive-weight pass remains
+          const z = bp ? tf.add(wp.apply(a), bp) : wp.apply(a);
+          const s = tf.div(relevance, stabilize(z, this.stabilizer));
+          return [tf.mul(a, wp.transpose(s, a.shape))];
+        }
         const ap = pos(a);
         const an = neg(a);
         let z = tf.add(wp.apply(ap), wn.apply(an));
@@ -110,9 +117,21 @@ export class AlphaBetaRule extends Rule {
     const wn = p.bind(p.keep(neg(p.linear.kernel)));
     const bp = p.linear.bias ? p.keep(pos(p.linear.bias)) : null;
     const bn = p.linear.bias ? p.keep(neg(p.linear.bias)) : null;
+    const nonNegative = layer.nonNegativeInput;
     return {
       propagate: ({ inputs, relevance }) => {
         const a = inputs[0]!;
+        if (nonNegative) {
+          // a⁻ = 0: zα = W⁺a + b⁺, zβ = W⁻a + b⁻
+          const za = bp ? tf.add(wp.apply(a), bp) : wp.apply(a);
+          const sa = tf.div(relevance, stabilize(za, this.stabilizer));
+          const alphaPart = tf.mul(a, wp.transpose(sa, a.shape));
+          if (this.beta === 0) return [this.alpha === 1 ? alphaPart : tf.mul(alphaPart, this.alpha)];
+          const zb = bn ? tf.add(wn.apply(a), bn) : wn.apply(a);
+          const sb = tf.div(relevance, stabilize(zb, this.stabilizer));
+          const betaPart = tf.mul(a, wn.transpose(sb, a.shape));
+          return [tf.sub(tf.mul(alphaPart, this.alpha), tf.mul(betaPart, this.beta))];
+        }
         const ap = pos(a);
         const an = neg(a);
         let za = tf.add(wp.apply(ap), wn.apply(an));

@@ -16,6 +16,11 @@ export interface RuleLayer {
   readonly inputShapes: readonly (readonly (number | null)[])[];
   /** The shape of the layer's output, batch axis included. */
   readonly outputShape: readonly (number | null)[];
+  /**
+   * True when every input of the layer is non-negative for any model input (it comes from a ReLU, or through
+   * pooling, reshaping or concatenation of such values). Rules may then skip the passes of negative inputs.
+   */
+  readonly nonNegativeInput: boolean;
 }
 
 /** The tensors one backward step works with. */
