@@ -68,7 +68,8 @@ export type CRPExplanation = Explanation<CRPExtras>;
  *
  * The pass above the concept layer runs once; the passes below run for all features together, `batchSize` maps at
  * a time. In a residual network, relevance that flows around the concept layer through a skip path is dropped:
- * below the concept layer only the feature's relevance propagates.
+ * below the concept layer only the feature's relevance propagates. The `layerwiseRelevances` option of `analyze()`
+ * is not supported.
  *
  * @example
  * ```ts

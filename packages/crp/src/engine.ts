@@ -31,10 +31,9 @@ export interface UpperPass {
 export function upperPass(lrp: LRP, input: tf.Tensor, selector: OutputSelector): UpperPass {
   const pass = lrp.forward(input);
   const selection = selector.select(pass.output);
-  const out = lrp.graph.output;
+  // graph.output is a layer here: a model without layers has no concept layer, which the constructors refused.
   const seed = lrp.outputRelevance(pass.output, selection);
-  // A model whose output is its input has no layers to condition on; the layer lookup has refused it already.
-  const back = lrp.backward(pass, new Map([[out.index, seed]]));
+  const back = lrp.backward(pass, new Map([[lrp.graph.output.index, seed]]));
   return { pass, selection, back };
 }
 

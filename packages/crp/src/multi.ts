@@ -95,7 +95,7 @@ export class MultiLayerCRP implements Analyzer {
    * @throws {@link ConceptLayerError} for a layer name the analyzer does not have (the message lists its layers)
    * @throws {@link ConditionError} for an empty condition, a layer without ids, invalid ids, or conditioned layers
    *   that do not lie on one path
-   * @throws {@link FeatureSelectionError} for an id beyond the layer's number of features
+   * @throws `FeatureSelectionError` (from `@xai-ts/base`) for an id beyond the layer's number of features
    * @throws {@link CRPOptionError} for a `batchSize` that is not a positive integer
    */
   constructor(lrp: LRP, conditions: Condition | readonly Condition[], options: CRPOptions = {}) {

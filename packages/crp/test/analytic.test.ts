@@ -73,6 +73,35 @@ describe('ANALYTIC.md case 7: CRP on a two-layer chain', () => {
   });
 });
 
+describe('the output layer as concept layer', () => {
+  it('the selected output unit alone carries the one-hot relevance: its map is the LRP map', () => {
+    const lrp = new LRP(analyticChain());
+    const x = tf.tensor2d([
+      [1, 2],
+      [2, 1],
+    ]);
+    const expl = analyze(x, new CRP(lrp, 'd2', new TopNFeatures(2)), 0) as CRPExplanation;
+    const plain = analyze(x, lrp, 0);
+    expect(expl.extras.features).toEqual([
+      [0, 1],
+      [0, 1],
+    ]);
+    expect(expl.extras.featureRelevance).toEqual([
+      [1, 0],
+      [1, 0],
+    ]);
+    expect(expl.val.slice(0, 2).arraySync()).toEqual(plain.val.arraySync());
+    expect(expl.val.slice(2, 2).arraySync()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
+    expl.dispose();
+    plain.dispose();
+    x.dispose();
+    lrp.dispose();
+  });
+});
+
 describe('conditions on several layers (hand computation)', () => {
   // d1 W=[[1,3],[4,2]] b=[0,1]; d2 W=[[2,4],[3,1]] b=[1,2]; d3 W=[[1,1]] b=[0]; ZeroRule everywhere.
   // x0 = [1, 2]: a1 = [7, 9], a2 = [51, 32], y = 83; R at d2's output = [51, 32]/83.
@@ -143,6 +172,9 @@ describe('conditions on several layers (hand computation)', () => {
       [0.5, -1],
     ]);
     const mixed: Condition[] = [{ d1: [1] }, { d2: [0], d1: [1] }, { d1: [0] }, { d2: [1] }];
+    const before = tf.memory().numTensors;
+    conditionalRelevance(lrp, x, mixed, 0, { batchSize: 3 }).dispose();
+    expect(tf.memory().numTensors).toBe(before);
     const all = conditionalRelevance(lrp, x, mixed, 0, { batchSize: 64 });
     for (const batchSize of [1, 2, 5]) {
       const part = conditionalRelevance(lrp, x, mixed, 0, { batchSize });

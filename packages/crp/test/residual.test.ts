@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { analyze, IndexedFeatures, TopNFeatures } from '@xai-ts/base';
 import { EpsilonPlus, LRP } from '@xai-ts/lrp';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CRP, type CRPExplanation, MultiLayerCRP } from '../src/index.js';
 import { residualCnn } from './models.js';
 
@@ -10,6 +10,10 @@ const maxAbs = (t: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(t)).dataSync()[0]!)
 describe('a functional residual CNN', () => {
   const model = residualCnn();
   const x = tf.randomNormal([3, 8, 8, 3], 0, 1, 'float32', 11);
+  afterAll(() => {
+    x.dispose();
+    model.dispose();
+  });
 
   it('the maps of all channels of a layer on the residual branch add up to the relevance that passes it', () => {
     const lrp = new LRP(model, new EpsilonPlus());
