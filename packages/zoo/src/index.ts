@@ -1,0 +1,46 @@
+/**
+ * The model zoo of xai-ts (Metalhead.jl's role): VGG11/13/16/19 with pretrained ImageNet weights (torchvision via
+ * timm's safetensors, or keras-applications HDF5), image decoding and ImageNet preprocessing, the ImageNet class
+ * names, and a small demo CNN that ships with its weights together with the procedural dataset it was trained on.
+ * This entry runs in browsers and Node; Node-only helpers (download cache, files) are in `@xai-ts/zoo/node`.
+ *
+ * @packageDocumentation
+ */
+export { buildDemoModel } from './demo/architecture.js';
+export { type DemoDataset, type DemoDatasetOptions, demoDataset } from './demo/dataset.js';
+export { loadDemoModel } from './demo/model.js';
+export { DEMO_CLASS_NAMES } from './demo/shapes.js';
+export {
+  ChecksumError,
+  DownloadError,
+  WeightsFormatError,
+  WeightsMismatchError,
+  WeightsNotFoundError,
+  ZooError,
+} from './errors.js';
+export { readKerasH5 } from './formats/keras-h5.js';
+export { type RawTensor, readSafetensors, writeSafetensors } from './formats/safetensors.js';
+export { decodeImage, loadImage, type Pixels } from './imagenet/image.js';
+export { decodePredictions, IMAGENET_CLASSES, type Prediction } from './imagenet/labels.js';
+export {
+  centerResizeCrop,
+  type ImageInput,
+  NORMALIZATION,
+  type PreprocessOptions,
+  preprocess,
+} from './imagenet/preprocess.js';
+export type { VggDepth } from './vgg/architecture.js';
+export { loadKerasWeights } from './vgg/keras.js';
+export { vggWeightsFile, type WeightSource, type WeightsFile } from './vgg/sources.js';
+export { loadTorchvisionWeights } from './vgg/torchvision.js';
+export {
+  fetchBytes,
+  type Progress,
+  type VggOptions,
+  vgg11,
+  vgg13,
+  vgg16,
+  vgg19,
+  type WeightsData,
+  weightSourceOf,
+} from './vgg/vgg.js';
