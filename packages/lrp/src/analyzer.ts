@@ -126,13 +126,12 @@ export class LRP implements Analyzer {
     const supports = this.graph.nodes.map((n) => layerSupport(n.className));
     const ruleLayers: RuleLayer[] = [];
     const nonNegative = nonNegativeOutputs(this.graph, supports);
-    const linears: (LinearMap | null)[] = [];
+    const prepared: { dispose(): void }[] = [];
     try {
       const ruleProblems: ModelProblem[] = [];
       this.graph.nodes.forEach((node, i) => {
         const support = supports[i] ?? AUTODIFF;
         const linear = support.kind === 'linear' ? support.linear(node.layer) : null;
-        linears.push(linear);
         const rl: RuleLayer = {
           node,
           support,
@@ -152,24 +151,25 @@ export class LRP implements Analyzer {
         const { support, linear, node } = rl;
         const rule = resolved[i]!;
         const act = activationName(node.layer);
+        const forward = linear ? linear.bind(linear.kernel, linear.bias, false) : null;
+        if (forward) prepared.push(forward);
+        const propagator = support.kind === 'linear' || support.kind === 'function' ? rule.prepare(rl) : null;
+        if (propagator) prepared.push(propagator);
         return {
           info: this.layers[i]!,
           support,
           rule,
           linear,
-          forward: linear ? linear.bind(linear.kernel, linear.bias) : null,
+          forward,
           activation:
             linear && act !== undefined && act !== 'linear'
               ? tf.layers.activation({ activation: act as 'relu' })
               : null,
-          propagator: support.kind === 'linear' || support.kind === 'function' ? rule.prepare(rl) : null,
+          propagator,
         };
       });
     } catch (e) {
-      for (const l of linears) {
-        l?.kernel.dispose();
-        l?.bias?.dispose();
-      }
+      for (const p of prepared) p.dispose();
       throw e;
     }
   }
@@ -330,8 +330,6 @@ export class LRP implements Analyzer {
     for (const p of this.#plans) {
       p.propagator?.dispose();
       p.forward?.dispose();
-      p.linear?.kernel.dispose();
-      p.linear?.bias?.dispose();
     }
   }
 

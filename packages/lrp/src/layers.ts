@@ -49,7 +49,7 @@ interface SupportBase {
 /** An affine layer with weights (Dense, convolutions): rules act on its `LinearMap`. */
 export interface LinearSupport extends SupportBase {
   readonly kind: 'linear';
-  /** Reads the layer's affine map (its weights are copied, so later weight changes do not reach the analyzer). */
+  /** Reads the layer's affine map; its kernel and bias are the model's own tensors (never disposed by LRP). */
   linear(layer: tf.layers.Layer): LinearMap;
 }
 
@@ -132,9 +132,11 @@ export function activationName(layer: tf.layers.Layer): string | undefined {
   return typeof a === 'string' ? a : undefined;
 }
 
+// The model's own weight tensors, not copies (VGG16's are 528 MB): the analyzer never disposes them, and it
+// precomputes its modified weights at construction, so it must be rebuilt after the model's weights change.
 function weightsOf(layer: tf.layers.Layer): [tf.Tensor, tf.Tensor | null] {
   const cfg = layer.getConfig();
-  const weights = layer.getWeights().map((w) => tf.keep(w.clone()));
+  const weights = layer.getWeights();
   return [weights[0]!, cfg.useBias === false ? null : (weights[1] ?? null)];
 }
 

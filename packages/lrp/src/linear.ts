@@ -9,8 +9,11 @@ export interface LinearMap {
   readonly kernel: tf.Tensor;
   /** The layer's own bias, or null. */
   readonly bias: tf.Tensor | null;
-  /** Binds the map to (modified) parameters; the result owns whatever it precomputes. */
-  bind(kernel: tf.Tensor, bias: tf.Tensor | null): BoundLinear;
+  /**
+   * Binds the map to (modified) parameters; the result owns whatever it precomputes. With `transposable: false` the
+   * bound map is only applied forwards, so nothing is precomputed for its transpose.
+   */
+  bind(kernel: tf.Tensor, bias: tf.Tensor | null, transposable?: boolean): BoundLinear;
 }
 
 /** An affine map bound to one set of parameters. */
@@ -123,6 +126,7 @@ export function conv2dMap(kernel: tf.Tensor4D, bias: tf.Tensor | null, spec: Con
         transpose: (s, inputShape) =>
           tf.tidy(() => {
             if (flipped) return tf.conv2d(s as tf.Tensor4D, flipped, 1, back, 'NHWC', spec.dilation);
+            if (stride1) throw new Error('this bound convolution was bound with transposable: false');
             return tf.conv2dTranspose(
               s as tf.Tensor4D,
               w4,
@@ -151,9 +155,9 @@ export function conv1dMap(
   return {
     kernel,
     bias,
-    bind(w, b) {
+    bind(w, b, transposable = true) {
       const w4 = tf.keep(w.expandDims(0) as tf.Tensor4D);
-      const bound = conv2dMap(w4, null, spec2).bind(w4, b);
+      const bound = conv2dMap(w4, null, spec2).bind(w4, b, transposable);
       return {
         apply: (a) => tf.tidy(() => bound.apply(a.expandDims(1)).squeeze([1])),
         transpose: (s, inputShape) =>

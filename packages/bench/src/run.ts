@@ -1,0 +1,136 @@
+/**
+ * `pnpm bench`: forward, input gradient, LRP with each preset (and CRP, gradients where present) on VGG16 at
+ * 224×224×3, as the median of several runs after a warm-up, and as ratios to the forward pass of the same run.
+ *
+ *   node dist/run.js [--quick] [--json results.json] [--backend wasm|cpu] [--batch 1,8] [--runs 5] [--only lrp]
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { analyze } from '@xai-ts/base';
+import {
+  type Composite,
+  EpsilonAlpha2Beta1,
+  EpsilonAlpha2Beta1Flat,
+  EpsilonGammaBox,
+  EpsilonPlus,
+  EpsilonPlusFlat,
+  LRP,
+} from '@xai-ts/lrp';
+import { randomVgg16 } from './vgg16.js';
+
+interface Result {
+  name: string;
+  backend: string;
+  batch: number;
+  medianMs: number;
+  ratioToForward: number;
+  peakBytes?: number;
+}
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    json: { type: 'string' },
+    backend: { type: 'string', default: 'wasm' },
+    batch: { type: 'string' },
+    runs: { type: 'string' },
+    only: { type: 'string' },
+  },
+});
+
+const quick = values.quick ?? false;
+const batches = (values.batch ?? (quick ? '1' : '1,8')).split(',').map(Number);
+const runs = Number(values.runs ?? (quick ? 3 : 5));
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Median wall time of `f` (which returns tensors to read back, so lazy backends finish). */
+async function time(f: () => tf.Tensor | tf.Tensor[], n: number): Promise<number> {
+  const once = async () => {
+    const t0 = performance.now();
+    const out = f();
+    const list = Array.isArray(out) ? out : [out];
+    await Promise.all(list.map((t) => t.data()));
+    const dt = performance.now() - t0;
+    tf.dispose(list);
+    return dt;
+  };
+  await once(); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) times.push(await once());
+  return median(times);
+}
+
+async function peak(f: () => tf.Tensor | tf.Tensor[]): Promise<number> {
+  const info = await tf.profile(() => f());
+  tf.dispose(info.result as tf.Tensor | tf.Tensor[]);
+  return info.peakBytes;
+}
+
+async function main(): Promise<void> {
+  await tf.setBackend(values.backend ?? 'wasm');
+  await tf.ready();
+  const backend = tf.getBackend();
+  const model = randomVgg16();
+  const presets: [string, () => Composite][] = [
+    ['EpsilonPlusFlat', () => new EpsilonPlusFlat()],
+    ['EpsilonGammaBox', () => new EpsilonGammaBox({ low: -3, high: 3 })],
+    ['EpsilonAlpha2Beta1', () => new EpsilonAlpha2Beta1()],
+    ['EpsilonPlus', () => new EpsilonPlus()],
+    ['EpsilonAlpha2Beta1Flat', () => new EpsilonAlpha2Beta1Flat()],
+  ];
+  const results: Result[] = [];
+  const only = values.only;
+  console.log(`xai-ts bench: VGG16 224×224×3, backend ${backend}, ${runs} runs after a warm-up`);
+  for (const batch of batches) {
+    const x = tf.randomUniform([batch, 224, 224, 3], -2, 2, 'float32', 1);
+    const row = (name: string, ms: number, forward: number, peakBytes?: number) => {
+      results.push({
+        name,
+        backend,
+        batch,
+        medianMs: ms,
+        ratioToForward: ms / forward,
+        ...(peakBytes ? { peakBytes } : {}),
+      });
+      console.log(
+        `  batch ${batch}  ${name.padEnd(28)} ${ms.toFixed(0).padStart(8)} ms  ${(ms / forward).toFixed(2).padStart(6)}×${
+          peakBytes ? `  peak ${(peakBytes / 2 ** 20).toFixed(0)} MiB` : ''
+        }`,
+      );
+    };
+    const forwardMs = await time(() => model.predict(x) as tf.Tensor, runs);
+    row('forward', forwardMs, forwardMs);
+    if (!only || only === 'gradient') {
+      const grad = tf.grad((v: tf.Tensor) =>
+        tf.sum((model.predict(v) as tf.Tensor).slice([0, 0], [batch, 1])),
+      );
+      row('gradient', await time(() => grad(x), runs), forwardMs);
+    }
+    for (const [name, make] of presets) {
+      if (only && only !== 'lrp') break;
+      const lrp = new LRP(model, make());
+      const call = () => {
+        const e = analyze(x, lrp, 0);
+        e.output.dispose();
+        return e.val;
+      };
+      const ms = await time(call, runs);
+      row(`lrp:${name}`, ms, forwardMs, quick ? undefined : await peak(call));
+      lrp.dispose();
+    }
+    x.dispose();
+  }
+  if (values.json) {
+    writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
+    console.log(`wrote ${values.json}`);
+  }
+}
+
+await main();
