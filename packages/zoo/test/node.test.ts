@@ -5,9 +5,18 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { encode as encodePng } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChecksumError, DownloadError, WeightsNotFoundError } from '../src/errors.js';
-import { cacheDir, downloadFile, ensureWeightsFile, fileSystem, vgg16 } from '../src/node/index.js';
+import { fetchBytes, loadImage as loadImageUrl } from '../src/index.js';
+import {
+  cacheDir,
+  downloadFile,
+  ensureWeightsFile,
+  fileSystem,
+  loadImage,
+  vgg16,
+} from '../src/node/index.js';
 import type { WeightsFile } from '../src/vgg/sources.js';
 
 const payload = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 7919) % 251);
@@ -21,6 +30,9 @@ beforeAll(async () => {
     if (req.url === '/weights.bin') {
       res.writeHead(200, { 'content-length': payload.byteLength });
       res.end(payload);
+    } else if (req.url === '/image.png') {
+      res.writeHead(200, { 'content-type': 'image/png' });
+      res.end(encodePng({ width: 1, height: 1, data: new Uint8Array([10, 20, 30]), channels: 3, depth: 8 }));
     } else if (req.url === '/broken.bin') {
       // Promise the whole file, send half of it, then drop the connection.
       res.writeHead(200, { 'content-length': payload.byteLength });
@@ -172,5 +184,29 @@ describe('fileSystem IO handler', () => {
     x.dispose();
     model.dispose();
     loaded.dispose();
+  });
+});
+
+describe('fetching in the browser entry, and loading images', () => {
+  it('fetchBytes reads the whole body with progress and reports a short one', async () => {
+    const seen: number[] = [];
+    const bytes = await fetchBytes(`${base}/weights.bin`, ({ received }) => seen.push(received));
+    expect(bytes).toEqual(payload);
+    expect(seen.at(-1)).toBe(payload.byteLength);
+    await expect(fetchBytes(`${base}/broken.bin`)).rejects.toThrow();
+    await expect(fetchBytes(`${base}/missing`)).rejects.toThrow(/HTTP 404/);
+  });
+
+  it('loads images from URLs and files', async () => {
+    const fromUrl = await loadImageUrl(`${base}/image.png`);
+    expect(Array.from(fromUrl.data)).toEqual([10, 20, 30, 255]);
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'a.png'),
+      encodePng({ width: 1, height: 1, data: new Uint8Array([1, 2, 3]), channels: 3 }),
+    );
+    expect(Array.from((await loadImage(join(dir, 'a.png'))).data)).toEqual([1, 2, 3, 255]);
+    expect(Array.from((await loadImage(`${base}/image.png`)).data)).toEqual([10, 20, 30, 255]);
+    await expect(loadImage(join(dir, 'none.png'))).rejects.toThrow(/could not read the image/);
   });
 });
