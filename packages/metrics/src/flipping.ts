@@ -24,10 +24,12 @@ export interface PixelFlippingOptions {
    */
   order?: 'morf' | 'lerf';
   /**
-   * What a flipped pixel becomes, on every channel: a number (default 0), or a tensor of the input's shape (for
-   * example a blurred copy or noise) whose values are copied in.
+   * What a flipped pixel becomes, on every channel: `mean` (default) the image's mean colour (per sample and
+   * channel), a number, or a tensor of the input's shape (for example a blurred copy, or noise) whose values are
+   * copied in. A constant such as 0 can leave an object's silhouette intact (a black square is still a square),
+   * so that flipping the object barely moves the output: prefer `mean` or a blurred copy.
    */
-  replacement?: number | tf.Tensor;
+  replacement?: 'mean' | number | tf.Tensor;
   /** How many perturbed images go through the model at once (default 64). */
   batchSize?: number;
 }
@@ -90,7 +92,7 @@ export function pixelFlipping(
   const [n, h, w, c] = input.shape as [number, number, number, number];
   checkSameImages(rel, { n, h, w, maps: [] }, 'input');
   const x = tf.tidy(() => input.toFloat().dataSync() as Float32Array);
-  const baseline = replacementValues(options.replacement ?? 0, input);
+  const baseline = replacementValues(options.replacement ?? 'mean', input);
   const predict = (batch: tf.Tensor): tf.Tensor =>
     model instanceof tf.LayersModel ? (model.predict(batch) as tf.Tensor) : model(batch);
 
@@ -147,7 +149,16 @@ function rankPixels(r: Float32Array, order: 'morf' | 'lerf'): Uint32Array {
   return idx.sort((a, b) => sign * (r[a]! - r[b]!) || a - b);
 }
 
-function replacementValues(replacement: number | tf.Tensor, input: tf.Tensor): (i: number) => number {
+function replacementValues(
+  replacement: 'mean' | number | tf.Tensor,
+  input: tf.Tensor,
+): (i: number) => number {
+  if (replacement === 'mean') {
+    const [, h, w, c] = input.shape as [number, number, number, number];
+    const means = tf.tidy(() => input.toFloat().mean([1, 2]).dataSync());
+    // Value i of the input belongs to sample floor(i / (h w c)) and channel i mod c.
+    return (i) => means[Math.floor(i / (h * w * c)) * c + (i % c)]!;
+  }
   if (typeof replacement === 'number') {
     if (!Number.isFinite(replacement))
       throw new MetricValueError(`pixelFlipping's replacement must be finite, got ${replacement}`);
@@ -155,7 +166,7 @@ function replacementValues(replacement: number | tf.Tensor, input: tf.Tensor): (
   }
   if (!(replacement instanceof tf.Tensor) || !tf.util.arraysEqual(replacement.shape, input.shape))
     throw new MetricShapeError(
-      `pixelFlipping's replacement tensor has shape ${replacement instanceof tf.Tensor ? formatShape(replacement.shape) : typeof replacement} but the input ${formatShape(input.shape)}; give one value per input value, or a number`,
+      `pixelFlipping's replacement tensor has shape ${replacement instanceof tf.Tensor ? formatShape(replacement.shape) : typeof replacement} but the input ${formatShape(input.shape)}; give one value per input value, a number, or 'mean'`,
     );
   const data = tf.tidy(() => replacement.toFloat().dataSync());
   return (i) => data[i]!;

@@ -10,7 +10,7 @@ const image = () => tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
 
 describe('pixel flipping', () => {
   it('flips the most relevant pixels first and reports AOPC exactly', () => {
-    const res = pixelFlipping(sum, image(), image(), { steps: 4, fraction: 1 });
+    const res = pixelFlipping(sum, image(), image(), { steps: 4, fraction: 1, replacement: 0 });
     expect(res.curves).toEqual([[10, 6, 3, 1, 0]]);
     expect(res.fractions).toEqual([0, 0.25, 0.5, 0.75, 1]);
     // AOPC = mean of (10 - f_k) = (0 + 4 + 7 + 9 + 10) / 5
@@ -20,7 +20,12 @@ describe('pixel flipping', () => {
   });
 
   it('flips the least relevant first with order lerf', () => {
-    const res = pixelFlipping(sum, image(), image(), { steps: 4, fraction: 1, order: 'lerf' });
+    const res = pixelFlipping(sum, image(), image(), {
+      steps: 4,
+      fraction: 1,
+      order: 'lerf',
+      replacement: 0,
+    });
     expect(res.curves).toEqual([[10, 9, 7, 4, 0]]);
     expect(res.perSample).toEqual([4]); // (0 + 1 + 3 + 6 + 10) / 5
   });
@@ -34,9 +39,24 @@ describe('pixel flipping', () => {
         [3, 4],
       ],
     ]);
-    const res = pixelFlipping(sum, x, r, { steps: 2, fraction: 0.5 });
+    const res = pixelFlipping(sum, x, r, { steps: 2, fraction: 0.5, replacement: 0 });
     expect(res.curves).toEqual([[110, 66, 33]]);
     expect(res.fractions).toEqual([0, 0.25, 0.5]);
+  });
+
+  it("replaces with the image's mean colour by default", () => {
+    // The mean of 1..4 is 2.5: flipping 4, 3, 2, 1 in turn gives 8.5, 8, 8.5, 10.
+    const res = pixelFlipping(sum, image(), image(), { steps: 4, fraction: 1 });
+    expect(res.curves).toEqual([[10, 8.5, 8, 8.5, 10]]);
+    expect(res.perSample).toEqual([1]); // (0 + 1.5 + 2 + 1.5 + 0) / 5
+    // Per sample and channel: sample 1's channels have means 2 and 20.
+    const x = tf.tensor4d([0, 0, 0, 0, 1, 10, 3, 30], [2, 2, 1, 2]);
+    const r = tf.tensor3d([
+      [[1], [0]],
+      [[1], [0]],
+    ]);
+    // Sample 1 flips pixel (1, 10) to (2, 20): 44 becomes 55.
+    expect(pixelFlipping(sum, x, r, { steps: 1, fraction: 0.5 }).curves[1]).toEqual([44, 55]);
   });
 
   it('copies in a replacement tensor', () => {
@@ -70,9 +90,9 @@ describe('pixel flipping', () => {
     model.layers[1]!.setWeights([tf.tensor2d([1, -1, 1, -1, 1, -1, 1, -1], [4, 2])]);
     const x = image();
     expect(pixelFlipping(model, x, x, { steps: 4, fraction: 1 }).selection).toEqual([0]);
-    expect(pixelFlipping(model, x, x, { steps: 4, fraction: 1, selection: 1 }).curves).toEqual([
-      [-10, -6, -3, -1, 0],
-    ]);
+    expect(
+      pixelFlipping(model, x, x, { steps: 4, fraction: 1, selection: 1, replacement: 0 }).curves,
+    ).toEqual([[-10, -6, -3, -1, 0]]);
     const expl = new Explanation({
       val: x.clone(),
       input: x,
@@ -102,8 +122,8 @@ describe('pixel flipping', () => {
     const x = tf.ones([4, 12, 12, 1]);
     const perfect = tf.tile(weights.reshape([1, 12, 12, 1]), [4, 1, 1, 1]);
     const random = randomRelevance(x, 9);
-    const best = pixelFlipping(model, x, perfect, { steps: 10, fraction: 0.2 });
-    const chance = pixelFlipping(model, x, random, { steps: 10, fraction: 0.2 });
+    const best = pixelFlipping(model, x, perfect, { steps: 10, fraction: 0.2, replacement: 0 });
+    const chance = pixelFlipping(model, x, random, { steps: 10, fraction: 0.2, replacement: 0 });
     expect(best.mean).toBeGreaterThan(3 * chance.mean);
     // And the perfect curve falls monotonically.
     for (const c of best.curves)
