@@ -73,7 +73,8 @@ export async function kerasH5(model: tf.LayersModel): Promise<Uint8Array> {
     const g = f.create_group(layer.name);
     const weights = layer.weights;
     const names = weights.map((w) => `${layer.name}/${w.originalName.split('/').pop()}:0`);
-    g.create_attribute('weight_names', names.length ? names : [], names.length ? null : [0], 'S');
+    // h5wasm cannot write an empty attribute; Keras writes one for weightless layers, which reads back as [].
+    if (names.length) g.create_attribute('weight_names', names);
     weights.forEach((w, k) => {
       const [grp, ds] = names[k]!.split('/') as [string, string];
       const sub = (g.get(grp) as typeof g | null) ?? g.create_group(grp);

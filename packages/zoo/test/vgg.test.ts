@@ -89,6 +89,33 @@ describe('torchvision / timm safetensors weights', () => {
     model.dispose();
   });
 
+  it('load the features alone with includeTop: false', async () => {
+    const bytes = timmSafetensors(true, 4);
+    const full = await createVgg(
+      11,
+      { weights: { source: 'torchvision', data: bytes }, batchNorm: true },
+      noNetwork,
+      SMALL,
+    );
+    const features = await createVgg(
+      11,
+      { weights: { source: 'torchvision', data: bytes }, batchNorm: true, includeTop: false },
+      noNetwork,
+      SMALL,
+    );
+    const x = tf.randomUniform([1, 64, 64, 3], -1, 1, 'float32', 5);
+    const pool5 = tf.model({
+      inputs: full.inputs,
+      outputs: full.getLayer('block5_pool').output as tf.SymbolicTensor,
+    });
+    expect((features.predict(x) as tf.Tensor).arraySync()).toEqual(
+      (pool5.predict(x) as tf.Tensor).arraySync(),
+    );
+    x.dispose();
+    full.dispose();
+    features.dispose();
+  });
+
   it('reads torchvision-layout keys (classifier.0/3/6) too', () => {
     const timm = timmStateDict(false, 5);
     const tv = new Map(

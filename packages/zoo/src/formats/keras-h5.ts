@@ -78,8 +78,15 @@ function hasHdf5Signature(bytes: Uint8Array): boolean {
   return false;
 }
 
+/** An attribute's strings; an empty attribute (a layer without weights) gives []. */
 function strings(value: unknown): string[] | undefined {
   if (value === undefined || value === null) return undefined;
-  const list = Array.isArray(value) ? value : [value];
-  return list.map((v) => (v instanceof Uint8Array ? new TextDecoder().decode(v) : String(v)));
+  const list: unknown[] = Array.isArray(value)
+    ? value
+    : ArrayBuffer.isView(value) && !(value instanceof Uint8Array)
+      ? Array.from(value as unknown as ArrayLike<number>)
+      : [value];
+  return list
+    .map((v) => (v instanceof Uint8Array ? new TextDecoder().decode(v) : String(v)).replace(/\0+$/, ''))
+    .filter((v) => v.length > 0);
 }
