@@ -8,7 +8,9 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { analyze } from '@xai-ts/base';
+import { analyze, TopNFeatures } from '@xai-ts/base';
+import { CRP } from '@xai-ts/crp';
+import { Gradient } from '@xai-ts/gradients';
 import {
   type Composite,
   EpsilonAlpha2Beta1,
@@ -107,14 +109,9 @@ async function main(): Promise<void> {
     };
     const forwardMs = await time(() => model.predict(x) as tf.Tensor, runs);
     row('forward', forwardMs, forwardMs);
-    if (!only || only === 'gradient') {
-      const grad = tf.grad((v: tf.Tensor) =>
-        tf.sum((model.predict(v) as tf.Tensor).slice([0, 0], [batch, 1])),
-      );
-      row('gradient', await time(() => grad(x), runs), forwardMs);
-    }
+    const run = (what: string) => !only || only.split(',').includes(what);
     for (const [name, make] of presets) {
-      if (only && only !== 'lrp') break;
+      if (!run('lrp')) break;
       const lrp = new LRP(model, make());
       const call = () => {
         const e = analyze(x, lrp, 0);
@@ -124,6 +121,33 @@ async function main(): Promise<void> {
       const ms = await time(call, runs);
       row(`lrp:${name}`, ms, forwardMs, quick ? undefined : await peak(call));
       lrp.dispose();
+    }
+    if (run('crp')) {
+      const lrp = new LRP(model, new EpsilonPlusFlat());
+      const crp = new CRP(lrp, 'block4_conv3', new TopNFeatures(8), { batchSize: 2 });
+      const call = () => {
+        const e = analyze(x, crp, 0);
+        e.output.dispose();
+        return e.val;
+      };
+      const ms = await time(call, runs);
+      row('crp:8', ms, forwardMs, quick ? undefined : await peak(call));
+      lrp.dispose();
+    }
+    // Autodiff through the whole model last: its peak memory leaves the WASM heap too fragmented for big
+    // allocations afterwards.
+    if (run('gradient')) {
+      const gradient = new Gradient(model);
+      const call = () => {
+        const e = analyze(x, gradient, 0);
+        e.output.dispose();
+        return e.val;
+      };
+      row('gradient', await time(call, runs), forwardMs);
+      const grad = tf.grad((v: tf.Tensor) =>
+        tf.sum((model.predict(v) as tf.Tensor).slice([0, 0], [batch, 1])),
+      );
+      row('tf.grad', await time(() => grad(x), runs), forwardMs);
     }
     x.dispose();
   }

@@ -39,6 +39,19 @@ export interface ForwardPass {
   readonly output: tf.Tensor;
 }
 
+/** Options of {@link LRP.backward}. */
+export interface BackwardOptions {
+  /** Keep the relevance at every layer's output in the result (default true); false frees them as it goes. */
+  keepLayers?: boolean;
+  /** Free each layer's stored output once its step has run (default false); the pass cannot be reused after. */
+  release?: boolean;
+  /**
+   * Stop at this layer: its relevance (complete, as all its consumers come later) is recorded in `layers` and not
+   * propagated further; `input` is then what reached the input by other paths. Default -1: run to the input.
+   */
+  stopAt?: number;
+}
+
 /** What a backward pass returns. */
 export interface BackwardResult {
   /** The relevance at the model's input. */
@@ -208,31 +221,56 @@ export class LRP implements Analyzer {
 
   /**
    * Propagates relevance backwards from `seeds` (relevance at the outputs of some layers, by index) to the input.
-   * Layers above every seed are not visited. Call it inside `tf.tidy`.
+   * Layers above every seed are not visited. Call it inside `tf.tidy`; each layer's step runs in a tidy of its own,
+   * so only relevances outlive it.
    *
    * @example
    * ```ts
    * tf.tidy(() => lrp.backward(pass, new Map([[lastIndex, oneHot]])).input);
    * ```
    */
-  backward(pass: ForwardPass, seeds: ReadonlyMap<number, tf.Tensor>): BackwardResult {
+  backward(
+    pass: ForwardPass,
+    seeds: ReadonlyMap<number, tf.Tensor>,
+    options: BackwardOptions = {},
+  ): BackwardResult {
     this.#assertAlive();
+    const { keepLayers = true, release = false, stopAt = -1 } = options;
+    const owned = new Set<tf.Tensor>(); // relevances this call made, as opposed to the caller's seeds
     const pending = new Map<number, tf.Tensor>(seeds);
     const layers: (tf.Tensor | undefined)[] = new Array(this.#plans.length).fill(undefined);
     let inputRelevance: tf.Tensor | undefined;
     const value = (s: Source) => (s.kind === 'input' ? pass.input : pass.outputs[s.index]!);
+    const accumulate = (previous: tf.Tensor | undefined, r: tf.Tensor): tf.Tensor => {
+      owned.add(r);
+      if (!previous) return r;
+      const sum = tf.add(previous, r);
+      owned.add(sum);
+      for (const t of [previous, r]) if (owned.has(t)) t.dispose();
+      return sum;
+    };
     for (let i = this.#plans.length - 1; i >= 0; i--) {
       const relevance = pending.get(i);
       if (!relevance) continue;
-      layers[i] = relevance;
+      if (keepLayers || i <= stopAt) layers[i] = relevance;
+      if (i <= stopAt) continue;
       const plan = this.#plans[i]!;
       const node = this.graph.nodes[i]!;
-      const inputs = node.inputs.map(value);
-      const rels = this.#step(plan, inputs, pass, i, relevance);
+      const rels = tf.tidy(() => this.#step(plan, node.inputs.map(value), pass, i, relevance));
+      if (!keepLayers && owned.has(relevance)) relevance.dispose();
+      // Layers such as Dropout may hand their input on as their output: that tensor is freed by its producer.
+      if (
+        release &&
+        pass.outputs[i] !== pass.output &&
+        !node.inputs.some((src) => value(src) === pass.outputs[i])
+      ) {
+        pass.outputs[i]!.dispose();
+        pass.preactivations[i]?.dispose();
+      }
       node.inputs.forEach((src, k) => {
         const r = rels[k]!;
-        if (src.kind === 'input') inputRelevance = inputRelevance ? tf.add(inputRelevance, r) : r;
-        else pending.set(src.index, pending.has(src.index) ? tf.add(pending.get(src.index)!, r) : r);
+        if (src.kind === 'input') inputRelevance = accumulate(inputRelevance, r);
+        else pending.set(src.index, accumulate(pending.get(src.index), r));
       });
     }
     return { input: inputRelevance ?? tf.zerosLike(pass.input), layers };
@@ -283,7 +321,11 @@ export class LRP implements Analyzer {
       const pass = this.forward(input);
       selection = selector.select(pass.output);
       const out = this.graph.output as { index: number };
-      const back = this.backward(pass, new Map([[out.index, this.outputRelevance(pass.output, selection)]]));
+      const keepLayers = options.layerwiseRelevances === true;
+      const back = this.backward(pass, new Map([[out.index, this.outputRelevance(pass.output, selection)]]), {
+        keepLayers,
+        release: !keepLayers,
+      });
       const layerwise = options.layerwiseRelevances
         ? [back.input, ...back.layers.map((r, k) => r ?? tf.zerosLike(pass.outputs[k]!))]
         : [];

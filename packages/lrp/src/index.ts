@@ -4,7 +4,13 @@
  *
  * @packageDocumentation
  */
-export { type BackwardResult, type ForwardPass, LRP, type LRPOptions } from './analyzer.js';
+export {
+  type BackwardOptions,
+  type BackwardResult,
+  type ForwardPass,
+  LRP,
+  type LRPOptions,
+} from './analyzer.js';
 export { checkModel } from './check.js';
 export {
   Composite,
