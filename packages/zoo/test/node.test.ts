@@ -28,7 +28,7 @@ let base: string;
 beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url === '/weights.bin') {
-      res.writeHead(200, { 'content-length': payload.byteLength });
+      res.writeHead(200, { 'content-length': payload.byteLength, connection: 'close' });
       res.end(payload);
     } else if (req.url === '/image.png') {
       res.writeHead(200, { 'content-type': 'image/png' });
@@ -42,6 +42,8 @@ beforeAll(async () => {
       res.end();
     }
   });
+  // A slow, loaded machine must not see a kept-alive socket closed under a reused request (ECONNRESET).
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
