@@ -120,7 +120,7 @@ export class CRP implements Analyzer {
     let featureRelevance: number[][] = [];
     const layer = this.layer.index;
     const result = tf.tidy(() => {
-      const upper = upperPass(this.lrp, input, selector);
+      const upper = upperPass(this.lrp, input, selector, layer);
       selection = upper.selection;
       const relevance = relevanceAt(upper.back, upper.pass, layer);
       features = this.#select(relevance);

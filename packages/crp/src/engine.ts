@@ -27,13 +27,16 @@ export interface UpperPass {
   readonly back: BackwardResult;
 }
 
-/** Runs the forward pass and the ordinary LRP backward pass once for the whole batch. Call it inside `tf.tidy`. */
-export function upperPass(lrp: LRP, input: tf.Tensor, selector: OutputSelector): UpperPass {
+/**
+ * Runs the forward pass and the ordinary LRP backward pass once for the whole batch, down to `stopAt` (the lowest
+ * layer whose relevance the conditions read; layers below it are not visited). Call it inside `tf.tidy`.
+ */
+export function upperPass(lrp: LRP, input: tf.Tensor, selector: OutputSelector, stopAt = -1): UpperPass {
   const pass = lrp.forward(input);
   const selection = selector.select(pass.output);
   // graph.output is a layer here: a model without layers has no concept layer, which the constructors refused.
   const seed = lrp.outputRelevance(pass.output, selection);
-  const back = lrp.backward(pass, new Map([[lrp.graph.output.index, seed]]));
+  const back = lrp.backward(pass, new Map([[lrp.graph.output.index, seed]]), { stopAt });
   return { pass, selection, back };
 }
 
@@ -97,7 +100,13 @@ export function conditionalBackward(
             lrp.layers[step.layer]!.name,
           );
           sums.push(Array.from(seed.reshape([chunk.length, -1]).sum(1).dataSync()));
-          result = lrp.backward(sub, new Map([[step.layer, seed]]));
+          // Only the next conditioned layer's relevance is read back, and the chunk's gathered tensors are its own.
+          const next = steps[j + 1]?.layer ?? -1;
+          result = lrp.backward(sub, new Map([[step.layer, seed]]), {
+            keepLayers: false,
+            stopAt: next,
+            release: true,
+          });
         });
         return result!.input;
       }),

@@ -117,7 +117,12 @@ export class MultiLayerCRP implements Analyzer {
     let selection: number[] = [];
     let conditionRelevance: number[][] = [];
     const result = tf.tidy(() => {
-      const upper = upperPass(this.lrp, input, selector);
+      const upper = upperPass(
+        this.lrp,
+        input,
+        selector,
+        Math.min(...this.#steps.map((steps) => steps[0]!.layer)),
+      );
       selection = upper.selection;
       const batch = input.shape[0]!;
       const rows: ConditionalRow[] = this.#steps.flatMap((steps) =>
