@@ -73,6 +73,10 @@ function orderedLayers(model: tf.LayersModel): tf.layers.Layer[] {
  * ```
  */
 export function readGraph(model: tf.LayersModel): LayerGraph {
+  if (!(model instanceof tf.LayersModel)) {
+    const what = model instanceof Promise ? 'a Promise (did you forget `await`?)' : String(model);
+    throw new ModelGraphError(`expected a tf.LayersModel, got ${what}`);
+  }
   if (model.outputs.length !== 1)
     throw new ModelGraphError(
       `model "${model.name}" has ${model.outputs.length} outputs; xai-ts explains models with exactly one output`,

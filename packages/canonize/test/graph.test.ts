@@ -60,6 +60,12 @@ describe('readGraph', () => {
     expect(readGraph(outer).nodes.map((n) => n.name)).toEqual(['g4_i', 'g4_o']);
   });
 
+  it('rejects what is not a LayersModel, and says to await a Promise', () => {
+    const pending = Promise.resolve(tf.sequential()) as unknown as tf.LayersModel;
+    expect(() => readGraph(pending)).toThrow(/a Promise \(did you forget `await`\?\)/);
+    expect(() => readGraph({} as tf.LayersModel)).toThrow(ModelGraphError);
+  });
+
   it('rejects shared layers and several outputs', () => {
     const x = tf.input({ shape: [3] });
     const shared = tf.layers.dense({ units: 3, name: 'g5_shared' });
