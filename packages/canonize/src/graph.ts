@@ -74,7 +74,8 @@ function orderedLayers(model: tf.LayersModel): tf.layers.Layer[] {
  */
 export function readGraph(model: tf.LayersModel): LayerGraph {
   if (!(model instanceof tf.LayersModel)) {
-    const what = (model as unknown) instanceof Promise ? 'a Promise (did you forget `await`?)' : String(model);
+    const what =
+      (model as unknown) instanceof Promise ? 'a Promise (did you forget `await`?)' : String(model);
     throw new ModelGraphError(`expected a tf.LayersModel, got ${what}`);
   }
   if (model.outputs.length !== 1)
