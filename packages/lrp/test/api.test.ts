@@ -101,6 +101,17 @@ describe('LRP analyzer', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('memory does not grow over 100 calls', () => {
+    const lrp = new LRP(model, new EpsilonGammaBox({ low: -3, high: 3 }));
+    const call = () => analyze(x, lrp, 7).dispose();
+    call();
+    const { numTensors, numBytes } = tf.memory();
+    for (let i = 0; i < 100; i++) call();
+    expect(tf.memory().numTensors).toBe(numTensors);
+    expect(tf.memory().numBytes).toBe(numBytes);
+    lrp.dispose();
+  });
+
   it('a failed construction leaks nothing', () => {
     const before = tf.memory().numTensors;
     expect(() => new LRP(model, new GammaRule())).toThrow(RuleCompatibilityError);
