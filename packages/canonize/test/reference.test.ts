@@ -1,79 +1,10 @@
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import { loadCase, type StoredTensor } from '@xai-ts/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonizeWithReport } from '../src/index.js';
-import { readSafetensors, type StoredTensor } from './safetensors.js';
 
-// The cnn_bn reference case of ../shared/reference (copied into fixtures/): its Keras model spec, weights, input and
-// logits. The LRP parity on the canonized model lives in @xai-ts/lrp.
-
-interface LayerSpec {
-  name: string;
-  type: string;
-  [key: string]: unknown;
-}
-
-interface CaseSpec {
-  model: { inputShape: number[]; layers: LayerSpec[] };
-  tolerance: { rtol: number; atol: number };
-}
-
-const fixture = (file: string) => new URL(`./fixtures/${file}`, import.meta.url).pathname;
-
-function makeLayer(spec: LayerSpec): tf.layers.Layer {
-  const { name, type, inputs: _inputs, ...args } = spec;
-  // the spec's fields are the factories' own arguments (checked by building the model and matching its logits)
-  const factories: Record<string, (config: never) => tf.layers.Layer> = {
-    conv2d: tf.layers.conv2d,
-    dense: tf.layers.dense,
-    batchNormalization: tf.layers.batchNormalization,
-    activation: tf.layers.activation,
-    maxPooling2d: tf.layers.maxPooling2d,
-    averagePooling2d: tf.layers.averagePooling2d,
-    flatten: tf.layers.flatten,
-    dropout: tf.layers.dropout,
-    add: tf.layers.add,
-  };
-  const factory = factories[type];
-  if (!factory)
-    throw new Error(`reference layer "${name}" has type "${type}", which this test does not build`);
-  return factory({ ...args, name } as never);
-}
-
-/** Builds the case's model (layers in sequence unless `inputs` names them) and loads its stored weights. */
-function buildModel(spec: CaseSpec, tensors: Map<string, StoredTensor>): tf.LayersModel {
-  const x = tf.input({ shape: spec.model.inputShape });
-  const outputs = new Map<string, tf.SymbolicTensor>();
-  let last = x;
-  const layers: [tf.layers.Layer, LayerSpec][] = [];
-  for (const layerSpec of spec.model.layers) {
-    const layer = makeLayer(layerSpec);
-    const from = layerSpec.inputs as string[] | undefined;
-    const args = from ? from.map((n) => outputs.get(n)!) : last;
-    last = layer.apply(args) as tf.SymbolicTensor;
-    outputs.set(layerSpec.name, last);
-    layers.push([layer, layerSpec]);
-  }
-  const model = tf.model({ inputs: x, outputs: last });
-  const order: Record<string, string[]> = {
-    conv2d: ['kernel', 'bias'],
-    dense: ['kernel', 'bias'],
-    batchNormalization: ['gamma', 'beta', 'moving_mean', 'moving_variance'],
-  };
-  for (const [layer, layerSpec] of layers) {
-    const names = (order[layerSpec.type] ?? []).filter((w) => tensors.has(`${layerSpec.name}/${w}`));
-    if (names.length === 0) continue;
-    tf.tidy(() =>
-      layer.setWeights(
-        names.map((w) => {
-          const t = tensors.get(`${layerSpec.name}/${w}`)!;
-          return tf.tensor(t.data, t.shape);
-        }),
-      ),
-    );
-  }
-  return model;
-}
+// The cnn_bn reference case (the fixtures of @xai-ts/testing): its Keras model, weights, input and logits. The LRP
+// parity on the canonized model lives in @xai-ts/lrp.
 
 function expectClose(actual: tf.Tensor, expected: StoredTensor, tol: { rtol: number; atol: number }): void {
   const a = actual.dataSync();
@@ -87,14 +18,13 @@ function expectClose(actual: tf.Tensor, expected: StoredTensor, tol: { rtol: num
 }
 
 describe('reference case cnn_bn', () => {
-  const spec = JSON.parse(readFileSync(fixture('cnn_bn.json'), 'utf8')) as CaseSpec;
-  const tensors = readSafetensors(fixture('cnn_bn.safetensors'));
+  const reference = loadCase('cnn_bn');
+  const { spec, tensors } = reference;
   let model: tf.LayersModel;
   let input: tf.Tensor;
   beforeAll(() => {
-    model = buildModel(spec, tensors);
-    const stored = tensors.get('input')!;
-    input = tf.tensor(stored.data, stored.shape);
+    model = reference.buildModel();
+    input = reference.input();
   });
   afterAll(() => {
     model.dispose();

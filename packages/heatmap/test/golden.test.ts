@@ -2,18 +2,17 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { Explanation, type HeatmapPreset } from '@xai-ts/base';
+import { loadCase } from '@xai-ts/testing';
 import { describe, expect, it } from 'vitest';
 import { heatmap } from '../src/index.js';
 import { decodePNG, encodePNG } from '../src/node.js';
-import { readSafetensors } from './helpers.js';
 
-// Golden heatmaps of the cnn reference case (../shared/reference, copied into fixtures/), rendered with the
+// Golden heatmaps of the cnn reference case (the fixtures of @xai-ts/testing), rendered with the
 // defaults of each preset. Regenerate with `UPDATE_GOLDEN=1 pnpm --filter @xai-ts/heatmap test`, then look at
 // the PNGs before committing them.
-const fixture = fileURLToPath(new URL('./fixtures/cnn.safetensors', import.meta.url));
 const golden = (name: string) => fileURLToPath(new URL(`./golden/${name}.png`, import.meta.url));
 const update = process.env.UPDATE_GOLDEN === '1';
-const stored = readSafetensors(fixture);
+const stored = loadCase('cnn').tensors;
 
 function referenceExplanation(attr: string, preset: HeatmapPreset): Explanation {
   const t = (name: string) => {
