@@ -1,0 +1,29 @@
+import { XaiError } from '@xai-ts/base';
+
+/**
+ * A mistake in how the `xai` command was called or in what it was given (a missing file, an unreadable image, an
+ * unknown method or composite, a class out of range): the command prints its message as one line on stderr and
+ * exits with code 2.
+ *
+ * @example
+ * ```ts
+ * throw new CliError("unknown method 'lrpp': use lrp, crp, gradient, ...");
+ * ```
+ */
+export class CliError extends XaiError {}
+
+/**
+ * An error as one line: the message's lines joined, list markers dropped. TF.js, the zoo and the model check write
+ * multi-line messages; the command line shows one.
+ */
+export function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim().replace(/^- /, ''))
+    .filter((l) => l.length > 0);
+  if (lines.length <= 1) return lines[0] ?? (error instanceof Error ? error.name : 'unknown error');
+  // "LRP cannot explain this model (2 problems):" + items -> "...: a; b"
+  const [head, ...rest] = lines;
+  return `${head!}${head!.endsWith(':') ? ' ' : '; '}${rest.join('; ')}`;
+}

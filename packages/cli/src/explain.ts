@@ -1,0 +1,185 @@
+import { mkdir } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { analyze, type FeatureSelector, IndexedFeatures, TopNFeatures } from '@xai-ts/base';
+import { getColormap } from '@xai-ts/heatmap';
+import { writePNG } from '@xai-ts/heatmap/node';
+import type { Prediction } from '@xai-ts/zoo';
+import {
+  type BuiltAnalyzer,
+  DEFAULT_COMPOSITE,
+  type Method,
+  makeAnalyzer,
+  parseComposite,
+  parseMethod,
+  releaseModel,
+} from './analyzers.js';
+import { CliError } from './errors.js';
+import { type PreparedImage, prepareImage, readImage } from './images.js';
+import type { CliIO } from './io.js';
+import { type LoadedModel, loadModel, type Preprocessing } from './models.js';
+import { topPredictions } from './predictions.js';
+import { progressBar } from './progress.js';
+import { renderExplanation } from './render.js';
+
+/** The options of `xai explain`, as parsed from the command line. */
+export interface ExplainOptions {
+  model: string;
+  weights?: string | undefined;
+  method: string;
+  composite?: string | undefined;
+  class?: number | undefined;
+  top?: number | undefined;
+  layer?: string | undefined;
+  features?: number[] | undefined;
+  topFeatures?: number | undefined;
+  overlay?: boolean | undefined;
+  colormap?: string | undefined;
+  preprocess?: Preprocessing | undefined;
+  samples?: number | undefined;
+  out: string;
+}
+
+interface Plan {
+  methods: Method[];
+  composite: ReturnType<typeof parseComposite>;
+  features: FeatureSelector | undefined;
+}
+
+/** Checks the options against each other before anything slow happens. */
+function plan(options: ExplainOptions): Plan {
+  const methods = [...new Set(options.method.split(',').map(parseMethod))];
+  const has = (...m: Method[]) => methods.some((x) => m.includes(x));
+  if (options.composite !== undefined && !has('lrp', 'crp'))
+    throw new CliError('--composite applies to --method lrp and crp only');
+  if ((options.features !== undefined || options.topFeatures !== undefined) && !has('crp'))
+    throw new CliError('--features and --top-features apply to --method crp only');
+  if (options.layer !== undefined && !has('crp', 'gradcam'))
+    throw new CliError('--layer applies to --method crp and gradcam only');
+  if (options.colormap !== undefined) getColormap(options.colormap); // throws with the list of names
+  const features = options.features?.length
+    ? new IndexedFeatures(...options.features)
+    : options.topFeatures !== undefined
+      ? new TopNFeatures(options.topFeatures)
+      : undefined;
+  return {
+    methods,
+    composite: parseComposite(options.composite ?? DEFAULT_COMPOSITE),
+    features,
+  };
+}
+
+function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+}
+
+function stems(paths: readonly string[]): string[] {
+  const base = paths.map((p) => slug(basename(p, extname(p))) || 'image');
+  return base.map((s, i) => (base.indexOf(s) !== base.lastIndexOf(s) ? `${i}-${s}` : s));
+}
+
+function formatPredictions(preds: readonly Prediction[], named: boolean): string {
+  return preds
+    .map((p) => {
+      const pct = `${(100 * p.probability).toFixed(1)} %`.padStart(7);
+      return `  ${String(p.index).padStart(4)}  ${pct}  ${named ? p.name : ''}`.trimEnd();
+    })
+    .join('\n');
+}
+
+function predict(loaded: LoadedModel, input: tf.Tensor4D, k: number): Prediction[] {
+  const logits = loaded.model.predict(input) as tf.Tensor;
+  try {
+    return topPredictions(logits, k, loaded.classNames ?? [])[0]!;
+  } finally {
+    logits.dispose();
+  }
+}
+
+/**
+ * `xai explain`: explains each image with each method at the chosen classes, writes one heatmap PNG per image,
+ * method, class (and CRP feature), and prints the top predictions with class names.
+ *
+ * @returns the paths written
+ */
+export async function explain(
+  images: readonly string[],
+  options: ExplainOptions,
+  io: CliIO,
+): Promise<string[]> {
+  const p = plan(options);
+  const pixels = [];
+  for (const path of images) pixels.push(await readImage(path));
+  const loaded = await loadModel(options.model, {
+    ...(options.weights ? { weights: options.weights } : {}),
+    ...(options.preprocess ? { preprocessing: options.preprocess } : {}),
+  });
+  for (const note of loaded.notes) io.stderr.write(`xai: note: ${note}\n`);
+  const { numClasses } = loaded;
+  if (options.class !== undefined && options.class >= numClasses)
+    throw new CliError(
+      `class ${options.class} is out of range: ${loaded.label} has ${numClasses} classes (0 to ${numClasses - 1}; indices are 0-based)`,
+    );
+  if (options.top !== undefined && options.top > numClasses)
+    throw new CliError(`--top ${options.top} is more than the ${numClasses} classes of ${loaded.label}`);
+
+  await mkdir(options.out, { recursive: true });
+  const names = stems(images);
+  const prepared: PreparedImage[] = pixels.map((px) => prepareImage(px, loaded));
+  const built: BuiltAnalyzer[] = [];
+  const written: string[] = [];
+  try {
+    for (const method of p.methods)
+      built.push(
+        makeAnalyzer(method, loaded, {
+          composite: p.composite,
+          layer: options.layer,
+          features: p.features,
+          samples: options.samples,
+        }),
+      );
+    const shown = Math.max(3, options.top ?? 0);
+    const classesOf = prepared.map((img, i) => {
+      const preds = predict(loaded, img.input, Math.min(shown, numClasses));
+      io.stdout.write(`${images[i]}\n${formatPredictions(preds, loaded.classNames !== undefined)}\n`);
+      if (options.class !== undefined) return [options.class];
+      return preds.slice(0, options.top ?? 1).map((pr) => pr.index);
+    });
+    const steps = classesOf.reduce((s, c) => s + c.length, 0) * built.length;
+    const bar = progressBar(io.stderr, 'explaining', steps, built[0]?.label);
+    try {
+      for (const [i, img] of prepared.entries())
+        for (const b of built)
+          for (const cls of classesOf[i]!) {
+            const expl = analyze(img.input, b.analyzer, cls);
+            try {
+              const maps = renderExplanation(expl, [img.display], {
+                colormap: options.colormap,
+                overlay: options.overlay,
+              });
+              for (const m of maps) {
+                const feature = m.feature === undefined ? '' : `_f${m.feature}`;
+                const file = join(options.out, `${names[i]}_${slug(b.label)}${feature}_c${cls}.png`);
+                await writePNG(file, m.image);
+                written.push(file);
+              }
+            } finally {
+              expl.dispose();
+            }
+            await bar.tick(b.label);
+          }
+    } finally {
+      bar.stop();
+    }
+  } finally {
+    for (const b of built) b.dispose();
+    for (const img of prepared) img.input.dispose();
+    releaseModel(loaded);
+  }
+  io.stdout.write(`wrote ${written.length} heatmap${written.length === 1 ? '' : 's'}:\n`);
+  for (const f of written) io.stdout.write(`  ${f}\n`);
+  return written;
+}

@@ -1,0 +1,216 @@
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { readGraph, stripSoftmax } from '@xai-ts/canonize';
+import {
+  DEMO_CLASS_NAMES,
+  fetchBytes,
+  IMAGENET_CLASSES,
+  loadDemoModel,
+  NORMALIZATION,
+  type VggDepth,
+  type WeightSource,
+  weightSourceOf,
+} from '@xai-ts/zoo';
+import { fileSystem, vgg11, vgg13, vgg16, vgg19 } from '@xai-ts/zoo/node';
+import { CliError, oneLine } from './errors.js';
+
+/**
+ * How images become model inputs: `unit` RGB / 255 (the demo model), `raw` RGB in 0..255, `torchvision` or
+ * `keras` ImageNet normalisation (VGG).
+ */
+export type Preprocessing = 'unit' | 'raw' | 'torchvision' | 'keras';
+
+/** The preprocessings, for option validation. */
+export const PREPROCESSINGS: readonly Preprocessing[] = ['unit', 'raw', 'torchvision', 'keras'];
+
+/** A model ready to explain, with what the command needs to know about it. */
+export interface LoadedModel {
+  /** The model; it outputs logits. */
+  readonly model: tf.LayersModel;
+  /** How the user named it: `demo`, `vgg16`, or a path. */
+  readonly label: string;
+  /** The class names, when known (the demo's shapes, ImageNet for 1000 classes). */
+  readonly classNames: readonly string[] | undefined;
+  /** Outputs of the model. */
+  readonly numClasses: number;
+  /** Input height, width and channels. */
+  readonly inputSize: readonly [height: number, width: number, channels: number];
+  /** How images are turned into inputs. */
+  readonly preprocessing: Preprocessing;
+  /** The lowest and highest input value of each channel (ZBox bounds, SmoothGrad noise scale). */
+  readonly inputRange: { readonly low: readonly number[]; readonly high: readonly number[] };
+  /** The last convolution with a spatial output, the default layer of CRP and Grad-CAM. */
+  readonly lastConvLayer: string | undefined;
+  /** What was done to the model on loading, for the user (such as removing a final softmax). */
+  readonly notes: readonly string[];
+}
+
+/** Options of {@link loadModel}. */
+export interface LoadModelOptions {
+  /** VGG weights: a local `.safetensors` (torchvision) or `.h5` (keras) file, or an http(s) URL. */
+  weights?: string;
+  /** Skip pretrained weights (enough for a model check: only the architecture matters). */
+  architectureOnly?: boolean;
+  /** Override how images become inputs (a model.json's default is `unit`). */
+  preprocessing?: Preprocessing;
+}
+
+const VGG = /^vgg(11|13|16|19)(?:[-_]?(bn))?$/i;
+const BUILDERS = { 11: vgg11, 13: vgg13, 16: vgg16, 19: vgg19 } as const;
+
+function rangeOf(p: Preprocessing, channels: number): { low: number[]; high: number[] } {
+  if (p === 'unit' || p === 'raw') {
+    const high = p === 'unit' ? 1 : 255;
+    return { low: Array(channels).fill(0), high: Array(channels).fill(high) };
+  }
+  const n = NORMALIZATION[p];
+  const low = n.mean.map((m, c) => (0 - m) / n.std[c]!);
+  const high = n.mean.map((m, c) => (255 * n.scale - m) / n.std[c]!);
+  return { low, high };
+}
+
+function lastSpatialLayer(model: tf.LayersModel): string | undefined {
+  const nodes = readGraph(model).nodes;
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const node = nodes[i]!;
+    const shape = node.layer.outputShape as (number | null)[];
+    if (/Conv2D$/.test(node.className) && shape.length === 4) return node.name;
+  }
+  return undefined;
+}
+
+function describe(
+  model: tf.LayersModel,
+  label: string,
+  preprocessing: Preprocessing,
+  classNames?: readonly string[],
+  notes: readonly string[] = [],
+): LoadedModel {
+  if (model.inputs.length !== 1 || model.outputs.length !== 1)
+    throw new CliError(
+      `${label} has ${model.inputs.length} inputs and ${model.outputs.length} outputs; xai explains image models with one input and one output`,
+    );
+  const inShape = model.inputs[0]!.shape;
+  const outShape = model.outputs[0]!.shape;
+  const [, h, w, c] = inShape;
+  if (inShape.length !== 4 || !h || !w || (c !== 1 && c !== 3))
+    throw new CliError(
+      `${label} takes inputs of shape [${inShape.map((d) => d ?? 'null').join(', ')}]; xai explains image models with input [batch, height, width, 1 or 3]`,
+    );
+  if (outShape.length !== 2 || !outShape[1])
+    throw new CliError(
+      `${label} outputs shape [${outShape.map((d) => d ?? 'null').join(', ')}]; xai explains classifiers with output [batch, classes]`,
+    );
+  if ((preprocessing === 'torchvision' || preprocessing === 'keras') && (c !== 3 || h !== w))
+    throw new CliError(
+      `--preprocess ${preprocessing} needs a square RGB input, but ${label} takes ${h}×${w}×${c}; use unit or raw`,
+    );
+  const numClasses = outShape[1];
+  const names = classNames ?? (numClasses === IMAGENET_CLASSES.length ? IMAGENET_CLASSES : undefined);
+  return {
+    model,
+    label,
+    classNames: names,
+    numClasses,
+    inputSize: [h, w, c],
+    preprocessing,
+    inputRange: rangeOf(preprocessing, c),
+    lastConvLayer: lastSpatialLayer(model),
+    notes,
+  };
+}
+
+async function vggWeights(
+  weights: string,
+): Promise<{ source: WeightSource; path?: string; data?: Uint8Array }> {
+  const source: WeightSource =
+    extname(new URL(weights, 'file:///').pathname) === '.h5' ? 'keras' : 'torchvision';
+  if (/^https?:\/\//.test(weights)) return { source, data: await fetchBytes(weights) };
+  if (!(await isFile(weights)))
+    throw new CliError(
+      `no weights file at ${weights}: give a .safetensors (torchvision/timm) or .h5 (keras-applications) file, or a URL`,
+    );
+  return { source, path: weights };
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Loads the model the user named: `demo` (the shipped demo CNN), `vgg11` … `vgg19` (optionally `_bn`, ImageNet
+ * weights from the zoo's cache or `--weights`), or a `model.json` (or its directory) written by `model.save`.
+ *
+ * @param spec - the model's name or path
+ * @param options - weights, architecture only, preprocessing
+ * @returns the model and what the command needs to know about it
+ * @throws {@link CliError} for an unknown name, a missing file or a model that is not an image classifier
+ */
+export async function loadModel(spec: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
+  if (spec === 'demo') {
+    if (options.weights) throw new CliError('--weights is for VGG models; the demo model ships its weights');
+    return describe(await loadDemoModel(), 'demo', options.preprocessing ?? 'unit', DEMO_CLASS_NAMES);
+  }
+  const vgg = VGG.exec(spec);
+  if (vgg) {
+    const depth = Number(vgg[1]) as VggDepth;
+    const batchNorm = vgg[2] !== undefined;
+    const w = options.weights && !options.architectureOnly ? await vggWeights(options.weights) : undefined;
+    const model = await BUILDERS[depth as keyof typeof BUILDERS]({
+      batchNorm,
+      pretrained: !options.architectureOnly,
+      ...(w?.data ? { weights: { source: w.source, data: w.data } } : w ? { weights: w.source } : {}),
+      ...(w?.path ? { path: w.path } : {}),
+    });
+    const source = weightSourceOf(model) ?? 'torchvision';
+    return describe(model, spec.toLowerCase(), options.preprocessing ?? source, IMAGENET_CLASSES);
+  }
+  if (spec.endsWith('.json') || (await isDirectory(spec))) {
+    if (options.weights)
+      throw new CliError(
+        `--weights is for VGG models; ${spec} names its weight files in its weightsManifest`,
+      );
+    const json = spec.endsWith('.json') ? spec : join(spec, 'model.json');
+    if (!(await isFile(json))) throw new CliError(`no model file at ${json}`);
+    let format: unknown;
+    try {
+      format = (JSON.parse(await readFile(json, 'utf8')) as { format?: unknown }).format;
+    } catch (e) {
+      throw new CliError(`${json} is not valid JSON: ${(e as Error).message}`);
+    }
+    if (format === 'graph-model')
+      throw new CliError(
+        `${json} is a TF.js graph model; xai explains Keras layers models (tf.LayersModel, format 'layers-model')`,
+      );
+    let model: tf.LayersModel;
+    try {
+      model = await tf.loadLayersModel(fileSystem(json));
+    } catch (e) {
+      throw new CliError(`could not load ${json} as a TF.js layers model: ${oneLine(e)}`);
+    }
+    // The methods explain logits: a final softmax would turn LRP's check into an error and gradients into
+    // gradients of probabilities.
+    const logits = stripSoftmax(model);
+    if (logits === model) return describe(model, spec, options.preprocessing ?? 'unit');
+    model.dispose();
+    return describe(logits, spec, options.preprocessing ?? 'unit', undefined, [
+      `removed the final softmax of ${spec}: the methods explain its logits`,
+    ]);
+  }
+  throw new CliError(
+    `unknown model '${spec}': use demo, vgg11, vgg13, vgg16, vgg19 (add _bn for BatchNorm), or the path of a model.json`,
+  );
+}
