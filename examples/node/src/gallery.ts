@@ -134,8 +134,8 @@ const ENTRIES: Entry[] = [
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const { values } = parseArgs({
   options: {
-    out: { type: 'string', default: `${HERE}../../../docs/assets/gallery` },
-    markdown: { type: 'string', default: `${HERE}../../../docs/gallery.md` },
+    out: { type: 'string', default: resolve(HERE, '../../../docs/assets/gallery') },
+    markdown: { type: 'string', default: resolve(HERE, '../../../docs/gallery.md') },
     'metrics-n': { type: 'string', default: '64' },
   },
 });
