@@ -1,0 +1,51 @@
+import { XaiError } from '@xai-ts/base';
+
+/**
+ * A backend could not be set up: a requested backend is not installed, failed to initialise, or the wasm backend
+ * was already initialised when threads were asked for.
+ *
+ * @example
+ * ```ts
+ * try { await enableWasmThreads(4); } catch (e) { if (e instanceof BackendSetupError) console.error(e.message); }
+ * ```
+ */
+export class BackendSetupError extends XaiError {}
+
+/**
+ * A specification sent to the workers does not describe anything they can build: an unknown preset, a rule map
+ * naming a layer the model lacks, an unknown rule, or options of the wrong type.
+ *
+ * @example
+ * ```ts
+ * await LRPWorkerPool.create({ model, composite: { preset: 'EpsilonPlusFlatt' } });
+ * // CompositeSpecError: unknown preset "EpsilonPlusFlatt"; use one of EpsilonGammaBox, EpsilonPlus, ...
+ * ```
+ */
+export class CompositeSpecError extends XaiError {}
+
+/**
+ * A worker pool failed: a worker crashed or exited, could not start, reported an error while explaining, or the
+ * pool was used after {@link LRPWorkerPool.close}. `worker` is the index of the worker concerned (-1 for the pool).
+ *
+ * @example
+ * ```ts
+ * try { await pool.analyze(x); } catch (e) { if (e instanceof WorkerPoolError) console.error(e.worker, e.message); }
+ * ```
+ */
+export class WorkerPoolError extends XaiError {
+  /** The 0-based index of the worker concerned, or -1 when the pool as a whole is concerned. */
+  readonly worker: number;
+  /** The name of the error class the worker reported (for example `OutputSelectionError`), if any. */
+  readonly remoteName: string | undefined;
+
+  /**
+   * @param message - what happened, where, and what to do
+   * @param worker - the worker's index, or -1
+   * @param remoteName - the class name of the error raised inside the worker
+   */
+  constructor(message: string, worker = -1, remoteName?: string) {
+    super(message);
+    this.worker = worker;
+    this.remoteName = remoteName;
+  }
+}
