@@ -15,7 +15,14 @@ import {
 import { CliError } from './errors.js';
 import type { LoadedModel } from './models.js';
 
-/** The methods of `xai explain --method`. */
+/**
+ * The methods of `xai explain --method`, in the order the help lists them.
+ *
+ * @example
+ * ```ts
+ * METHODS.includes('gradcam'); // true
+ * ```
+ */
 export const METHODS = [
   'lrp',
   'crp',
@@ -26,10 +33,24 @@ export const METHODS = [
   'gradcam',
 ] as const;
 
-/** A method name of `xai explain --method`. */
+/**
+ * A method name of `xai explain --method`.
+ *
+ * @example
+ * ```ts
+ * const method: Method = 'smoothgrad';
+ * ```
+ */
 export type Method = (typeof METHODS)[number];
 
-/** The preset composites of `--composite` (RelevancePropagation.jl's names). */
+/**
+ * The preset composites of `--composite` (RelevancePropagation.jl's names), in the order of the demo's columns.
+ *
+ * @example
+ * ```ts
+ * COMPOSITES.length; // 5
+ * ```
+ */
 export const COMPOSITES = [
   'EpsilonGammaBox',
   'EpsilonPlus',
@@ -38,7 +59,14 @@ export const COMPOSITES = [
   'EpsilonAlpha2Beta1Flat',
 ] as const;
 
-/** A preset composite name. */
+/**
+ * A preset composite name.
+ *
+ * @example
+ * ```ts
+ * const composite: CompositeName = 'EpsilonGammaBox';
+ * ```
+ */
 export type CompositeName = (typeof COMPOSITES)[number];
 
 /** The composite LRP and CRP use unless `--composite` says otherwise. */

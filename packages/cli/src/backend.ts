@@ -1,13 +1,34 @@
 import * as tf from '@tensorflow/tfjs';
 import { CliError } from './errors.js';
 
-/** The TF.js backends the command can run on. */
+/**
+ * The TF.js backends the command can run on, fastest first.
+ *
+ * @example
+ * ```ts
+ * BACKENDS; // ['tensorflow', 'wasm', 'cpu']
+ * ```
+ */
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 
-/** A backend name: `tensorflow` (tfjs-node, libtensorflow), `wasm` or `cpu` (pure JavaScript). */
+/**
+ * A backend name: `tensorflow` (tfjs-node, libtensorflow), `wasm` or `cpu` (pure JavaScript).
+ *
+ * @example
+ * ```ts
+ * const backend: BackendName = await selectBackend();
+ * ```
+ */
 export type BackendName = (typeof BACKENDS)[number];
 
-/** Options of {@link selectBackend}. */
+/**
+ * Options of {@link selectBackend}.
+ *
+ * @example
+ * ```ts
+ * await selectBackend(undefined, { importModule: (name) => import(name) });
+ * ```
+ */
 export interface SelectBackendOptions {
   /** Imports a module by name (default: dynamic `import()`); tests replace it. */
   importModule?: (name: string) => Promise<unknown>;

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { XaiError } from '@xai-ts/base';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { COMPOSITES, DEFAULT_COMPOSITE, METHODS } from './analyzers.js';
 import { BACKENDS, selectBackend } from './backend.js';
 import { check } from './check.js';
 import { DEMO_SEED, runDemo } from './demo.js';
-import { oneLine } from './errors.js';
+import { exitCodeOf, oneLine } from './errors.js';
 import { explain } from './explain.js';
 import type { CliIO } from './io.js';
 import { PREPROCESSINGS, type Preprocessing } from './models.js';
@@ -180,12 +179,6 @@ function program(io: CliIO, outcome: Outcome): Command {
   return root;
 }
 
-function isInputError(error: unknown): boolean {
-  if (error instanceof XaiError) return true;
-  // file-system errors (ENOENT, EACCES, ...) are about what the user gave
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string';
-}
-
 /**
  * Runs the `xai` command line: `xai explain`, `xai demo`, `xai check` (see `xai --help`). Errors are one line on
  * stderr: exit code 2 for a mistake in what was given (unknown option, method or composite, a missing or
@@ -218,6 +211,6 @@ export async function main(
     }
     io.stderr.write(`xai: ${oneLine(error)}\n`);
     if (verbose && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
-    return isInputError(error) ? 2 : 1;
+    return exitCodeOf(error);
   }
 }

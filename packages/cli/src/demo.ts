@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { analyze, type Explanation, TopNFeatures } from '@xai-ts/base';
 import { type Heatmap, tensorToImages } from '@xai-ts/heatmap';
@@ -14,7 +14,14 @@ import { progressBar } from './progress.js';
 import { renderExplanation } from './render.js';
 import { type DemoReport, demoHtml } from './report.js';
 
-/** Options of {@link runDemo}. */
+/**
+ * Options of {@link runDemo}.
+ *
+ * @example
+ * ```ts
+ * await runDemo({ out: 'demo-out', n: 10, seed: 4, samples: 20 });
+ * ```
+ */
 export interface DemoOptions {
   /** The directory to write `montage.png` and `index.html` to (created if missing). */
   out: string;
@@ -30,7 +37,17 @@ export interface DemoOptions {
   backend?: string;
 }
 
-/** One column of the demo: an analyzer's maps and scores. */
+/**
+ * One column of the demo: an analyzer's maps and scores.
+ *
+ * @example
+ * ```ts
+ * const { columns } = await runDemo({ out: 'demo-out' });
+ * const best = columns.reduce((a, b) =>
+ *   a.scores.relevanceMassAccuracy.mean >= b.scores.relevanceMassAccuracy.mean ? a : b,
+ * );
+ * ```
+ */
 export interface DemoColumn {
   /** The analyzer, as in the montage and the report. */
   readonly name: string;
@@ -44,11 +61,18 @@ export interface DemoColumn {
   readonly features?: readonly number[];
 }
 
-/** What {@link runDemo} produced. */
+/**
+ * What {@link runDemo} produced.
+ *
+ * @example
+ * ```ts
+ * const { montagePath, htmlPath, seconds } = await runDemo({ out: 'demo-out' });
+ * ```
+ */
 export interface DemoResult {
-  /** The montage's path. */
+  /** The montage's absolute path. */
   readonly montagePath: string;
-  /** The report's path. */
+  /** The report's absolute path. */
   readonly htmlPath: string;
   /** The montage's size in pixels. */
   readonly montageSize: { readonly width: number; readonly height: number };
@@ -66,7 +90,14 @@ export interface DemoResult {
   readonly seconds: number;
 }
 
-/** The seed of the demo's dataset: its first 8 images cover all 5 classes. */
+/**
+ * The seed of the demo's dataset: its first 8 images cover all 5 classes.
+ *
+ * @example
+ * ```ts
+ * new Set(demoDataset({ n: 8, seed: DEMO_SEED }).labels).size; // 5
+ * ```
+ */
 export const DEMO_SEED = 0;
 
 /** Tile enlargement in the montage: the demo's 32×32 images become 128×128. */
@@ -206,8 +237,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       scale: SCALE,
     },
   );
-  const montagePath = join(options.out, 'montage.png');
-  const htmlPath = join(options.out, 'index.html');
+  const montagePath = resolve(options.out, 'montage.png');
+  const htmlPath = resolve(options.out, 'index.html');
   await writePNG(montagePath, sheet);
   const seconds = (performance.now() - started) / 1000;
   const report: DemoReport = {

@@ -1,4 +1,5 @@
 import { XaiError } from '@xai-ts/base';
+import { ZooError } from '@xai-ts/zoo';
 
 /**
  * A mistake in how the `xai` command was called or in what it was given (a missing file, an unreadable image, an
@@ -26,4 +27,14 @@ export function oneLine(error: unknown): string {
   // "LRP cannot explain this model (2 problems):" + items -> "...: a; b"
   const [head, ...rest] = lines;
   return `${head!}${head!.endsWith(':') ? ' ' : '; '}${rest.join('; ')}`;
+}
+
+/**
+ * The exit code of an error: 2 for a mistake in what the command was given (the packages' own errors, which name
+ * what was wrong: `XaiError`s and the zoo's `ZooError`s, and file-system errors such as ENOENT or EACCES), 1 for
+ * anything else (a bug, or a failure inside TF.js).
+ */
+export function exitCodeOf(error: unknown): 1 | 2 {
+  if (error instanceof XaiError || error instanceof ZooError) return 2;
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' ? 2 : 1;
 }

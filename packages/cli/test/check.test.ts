@@ -48,6 +48,12 @@ describe('xai check', () => {
     expect(run.stdout).toMatch(/conv3 +Conv2D +=> GammaRule\(gamma=0\.25\)/);
   });
 
+  it('bounds ZBox per channel for ImageNet-normalised inputs', async () => {
+    const run = await xai('check', 'demo', '--composite', 'EpsilonGammaBox', '--preprocess', 'torchvision');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/conv1 +Conv2D +=> ZBoxRule\(low=tensor\[3\], high=tensor\[3\]\)/);
+  });
+
   it('lists the problems of a model LRP cannot explain and exits 1', async () => {
     const run = await xai('check', join(dir, 'tanh', 'model.json'), '--backend', 'cpu');
     expect(run.code).toBe(1);

@@ -207,6 +207,37 @@ describe('xai explain on the demo model', () => {
     expect(run.stdout).toContain('cross_crp-epsilonplusflat-conv2_f9_c3.png');
   });
 
+  it('preprocesses as asked: torchvision normalisation feeds ZBox per-channel bounds', async () => {
+    const out = join(dir, 'torchvision');
+    const run = await xai(
+      'explain',
+      circle,
+      '--preprocess',
+      'torchvision',
+      '--composite',
+      'EpsilonGammaBox',
+      '--out',
+      out,
+      '--backend',
+      'cpu',
+    );
+    expect(run.code).toBe(0);
+    const x = tf.tidy(() =>
+      sample(1)
+        .sub(tf.tensor1d([0.485, 0.456, 0.406]))
+        .div(tf.tensor1d([0.229, 0.224, 0.225])),
+    );
+    const low = tf.tensor1d([-0.485 / 0.229, -0.456 / 0.224, -0.406 / 0.225]);
+    const high = tf.tensor1d([0.515 / 0.229, 0.544 / 0.224, 0.594 / 0.225]);
+    const lrp = new LRP(model, new EpsilonGammaBox({ low, high }));
+    const expl = analyze(x, lrp);
+    const top = (model.predict(x) as tf.Tensor).argMax(-1).dataSync()[0];
+    expect(png(join(out, `circle_lrp-epsilongammabox_c${top}.png`)).data).toEqual(heatmap(expl)[0]!.data);
+    tf.dispose([x, low, high]);
+    expl.dispose();
+    lrp.dispose();
+  });
+
   it('runs SmoothGrad and Integrated Gradients with --samples', async () => {
     const out = join(dir, 'noise');
     const run = await xai(

@@ -2,8 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { encodePNG } from '@xai-ts/heatmap/node';
+import { DownloadError, WeightsNotFoundError } from '@xai-ts/zoo';
 import { describe, expect, it } from 'vitest';
-import { oneLine } from '../src/errors.js';
+import { CliError, exitCodeOf, oneLine } from '../src/errors.js';
 import { prepareImage, readImage } from '../src/images.js';
 import type { LoadedModel } from '../src/models.js';
 import { topPredictions } from '../src/predictions.js';
@@ -125,5 +126,16 @@ describe('progressBar', () => {
     await quiet.tick('x');
     quiet.stop();
     expect(pipe).toBe('');
+  });
+});
+
+describe('exitCodeOf', () => {
+  it('is 2 for what the user gave, 1 for the rest', () => {
+    expect(exitCodeOf(new CliError('unknown method'))).toBe(2);
+    expect(exitCodeOf(new DownloadError('could not download'))).toBe(2);
+    expect(exitCodeOf(new WeightsNotFoundError('no weights file'))).toBe(2);
+    expect(exitCodeOf(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }))).toBe(2);
+    expect(exitCodeOf(new TypeError('x is undefined'))).toBe(1);
+    expect(exitCodeOf('a string')).toBe(1);
   });
 });
