@@ -79,9 +79,9 @@ export type CRPExplanation = Explanation<CRPExtras>;
  * ```
  */
 export class CRP implements Analyzer {
-  /** {@inheritDoc Analyzer.name} */
+  /** {@inheritDoc @xai-ts/base!Analyzer.name} */
   readonly name: string = 'CRP';
-  /** {@inheritDoc Analyzer.inputShape} */
+  /** {@inheritDoc @xai-ts/base!Analyzer.inputShape} */
   readonly inputShape: readonly (number | null)[];
   /** The LRP analyzer whose rules propagate the relevance (not owned: dispose it yourself). */
   readonly lrp: LRP;
@@ -113,7 +113,7 @@ export class CRP implements Analyzer {
     this.inputShape = lrp.inputShape;
   }
 
-  /** {@inheritDoc Analyzer.explain} */
+  /** {@inheritDoc @xai-ts/base!Analyzer.explain} */
   explain(input: tf.Tensor, selector: OutputSelector, _options: AnalyzeOptions = {}): CRPExplanation {
     let selection: number[] = [];
     let features: number[][] = [];

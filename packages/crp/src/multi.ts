@@ -76,9 +76,9 @@ export type MultiLayerCRPExplanation = Explanation<MultiLayerCRPExtras>;
  * ```
  */
 export class MultiLayerCRP implements Analyzer {
-  /** {@inheritDoc Analyzer.name} */
+  /** {@inheritDoc @xai-ts/base!Analyzer.name} */
   readonly name: string = 'MultiLayerCRP';
-  /** {@inheritDoc Analyzer.inputShape} */
+  /** {@inheritDoc @xai-ts/base!Analyzer.inputShape} */
   readonly inputShape: readonly (number | null)[];
   /** The LRP analyzer whose rules propagate the relevance (not owned: dispose it yourself). */
   readonly lrp: LRP;
@@ -108,7 +108,7 @@ export class MultiLayerCRP implements Analyzer {
     this.inputShape = lrp.inputShape;
   }
 
-  /** {@inheritDoc Analyzer.explain} */
+  /** {@inheritDoc @xai-ts/base!Analyzer.explain} */
   explain(
     input: tf.Tensor,
     selector: OutputSelector,

@@ -85,9 +85,9 @@ const AUTODIFF: FunctionSupport = { kind: 'function', groups: [] };
  * ```
  */
 export class LRP implements Analyzer {
-  /** {@inheritDoc Analyzer.name} */
+  /** {@inheritDoc @xai-ts/base!Analyzer.name} */
   readonly name: string = 'LRP';
-  /** {@inheritDoc Analyzer.inputShape} */
+  /** {@inheritDoc @xai-ts/base!Analyzer.inputShape} */
   readonly inputShape: readonly (number | null)[];
   /** The model as a layer graph (nested models spliced in). */
   readonly graph: LayerGraph;
@@ -313,7 +313,7 @@ export class LRP implements Analyzer {
     });
   }
 
-  /** {@inheritDoc Analyzer.explain} */
+  /** {@inheritDoc @xai-ts/base!Analyzer.explain} */
   explain(input: tf.Tensor, selector: OutputSelector, options: AnalyzeOptions): Explanation {
     this.#assertAlive();
     let selection: number[] = [];

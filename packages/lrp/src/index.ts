@@ -55,6 +55,7 @@ export {
   denseMap,
   depthwiseMap,
   type LinearMap,
+  type Padding,
 } from './linear.js';
 export {
   EpsilonAlpha2Beta1,

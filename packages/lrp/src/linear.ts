@@ -26,6 +26,14 @@ export interface BoundLinear {
   dispose(): void;
 }
 
+/**
+ * How a convolution pads its input, with Keras' names (`causal`: Conv1D only, all padding before the sequence).
+ *
+ * @example
+ * ```ts
+ * const padding: Padding = 'same';
+ * ```
+ */
 type Padding = 'same' | 'valid' | 'causal';
 type Pads = [[number, number], [number, number], [number, number], [number, number]];
 

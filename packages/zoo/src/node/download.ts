@@ -7,7 +7,7 @@ import type { Progress } from '../vgg/vgg.js';
 
 /** Options of {@link downloadFile}. */
 export interface DownloadOptions {
-  /** The expected SHA-256 (hex); a mismatch throws {@link ChecksumError} and keeps nothing. */
+  /** The expected SHA-256 (hex); a mismatch throws {@link index!ChecksumError} and keeps nothing. */
   sha256?: string;
   /** The expected MD5 (hex), for publishers that pin files by MD5 (keras-applications). */
   md5?: string;
@@ -35,8 +35,8 @@ export interface DownloadResult {
  * @param dest - the final path (its directory must exist)
  * @param options - expected digests and progress reporting
  * @returns the size and SHA-256 of the file
- * @throws {@link DownloadError} for network errors, HTTP errors and short downloads
- * @throws {@link ChecksumError} when a digest does not match
+ * @throws {@link index!DownloadError} for network errors, HTTP errors and short downloads
+ * @throws {@link index!ChecksumError} when a digest does not match
  *
  * @example
  * ```ts

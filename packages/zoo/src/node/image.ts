@@ -7,7 +7,7 @@ import { decodeImage, loadImage as loadUrl, type Pixels } from '../imagenet/imag
  *
  * @param source - a file path, an http(s) URL, or the encoded bytes
  * @returns RGBA pixels, ready for `preprocess`
- * @throws {@link ZooError} for a missing file or data that is neither PNG nor JPEG
+ * @throws {@link index!ZooError} for a missing file or data that is neither PNG nor JPEG
  *
  * @example
  * ```ts

@@ -13,7 +13,7 @@ export interface EnsureWeightsOptions {
   path?: string;
   /** The cache directory (default: {@link cacheDir}: `$XAI_TS_CACHE`, `$XDG_CACHE_HOME/xai-ts`, `~/.cache/xai-ts`). */
   cacheDir?: string;
-  /** Never download; a file missing from the cache throws {@link WeightsNotFoundError} (default false). */
+  /** Never download; a file missing from the cache throws {@link index!WeightsNotFoundError} (default false). */
   offline?: boolean;
   /** Progress reporting of a download (see {@link DownloadOptions.progress}). */
   progress?: DownloadOptions['progress'];
@@ -29,9 +29,9 @@ export interface EnsureWeightsOptions {
  * @param file - the file, from `vggWeightsFile`
  * @param options - local path, cache directory, offline mode, progress
  * @returns the path of the verified file
- * @throws {@link WeightsNotFoundError} offline (or with a bad `path`) when the file is missing, naming where to put it
- * @throws {@link ChecksumError} when the file on disk does not match its digest
- * @throws {@link DownloadError} when the download fails
+ * @throws {@link index!WeightsNotFoundError} offline (or with a bad `path`) when the file is missing, naming where to put it
+ * @throws {@link index!ChecksumError} when the file on disk does not match its digest
+ * @throws {@link index!DownloadError} when the download fails
  *
  * @example
  * ```ts
