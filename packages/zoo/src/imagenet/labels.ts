@@ -164,11 +164,17 @@ export function decodePredictions(
       `the logits have ${classes} classes but ${classNames.length} class names were given; pass classNames that fit`,
     );
   const k = Math.min(Math.max(1, Math.floor(topK)), classes);
-  const [values, indices, probs] = tf.tidy(() => {
+  // Read the rows and pick the probabilities on the host: TF.js 4.22's wasm `gather` with batchDims = 1 returns
+  // wrong values (and can read out of bounds).
+  const [values, indices, softmax] = tf.tidy(() => {
     const { values, indices } = tf.topk(logits, k);
-    const p = tf.gather(tf.softmax(logits), indices, 1, 1);
-    return [values.arraySync() as number[][], indices.arraySync() as number[][], p.arraySync() as number[][]];
+    return [
+      values.arraySync() as number[][],
+      indices.arraySync() as number[][],
+      tf.softmax(logits).arraySync() as number[][],
+    ];
   });
+  const probs = indices.map((row, s) => row.map((index) => softmax[s]![index]!));
   return indices.map((row, s) =>
     row.map((index, j) => ({
       index,
