@@ -222,12 +222,12 @@ export function compositeFromSpec(spec: CompositeSpec): Composite {
       throw new CompositeSpecError(
         `composite spec: unknown key "${key}"; use preset, options, rules and default`,
       );
+  if (spec.options !== undefined && spec.preset === undefined)
+    throw new CompositeSpecError('composite spec: options belong to a preset; name the preset too');
   if (spec.preset === undefined && spec.rules === undefined && spec.default === undefined)
     throw new CompositeSpecError('a composite spec needs a preset, rules or a default rule');
   if (spec.preset !== undefined && !PRESETS.includes(spec.preset))
     throw new CompositeSpecError(`unknown preset "${String(spec.preset)}"; use one of ${PRESETS.join(', ')}`);
-  if (spec.options !== undefined && spec.preset === undefined)
-    throw new CompositeSpecError('composite spec: options belong to a preset; name the preset too');
   if (spec.preset !== undefined && spec.rules === undefined && spec.default === undefined)
     return presetFromSpec(spec.preset, spec.options);
   const primitives: CompositePrimitive[] = [];

@@ -17,9 +17,10 @@ import { BackendSetupError } from './errors.js';
  *    `new Worker(...)`. Node's worker_threads accept only file paths and file:/data: URL objects: ERR_WORKER_PATH.
  *    emscripten looks `Worker` up on globalThis, after assigning worker_threads' Worker there, so an accessor on
  *    globalThis.Worker can hand it a subclass that starts the same worker code with `eval: true`.
- * 3. The worker then loads the main script from `mainScriptUrlOrBlob`, a Blob of the node bundle's factory source,
- *    which refers to bundle-scope variables (`require$$0`, `commonjsGlobal`, tslib helpers) that do not exist in
- *    the worker. The subclass swaps it for the path of the self-contained `wasm-out/...-threaded-simd.js`.
+ * 3. The worker then loads the main script from `mainScriptUrlOrBlob`, a Blob of the node bundle's factory source:
+ *    it makes a blob: URL of it and reads that with fs.readFileSync (ENOENT); the source would also refer to
+ *    bundle-scope variables (`require$$0`, `commonjsGlobal`, tslib helpers) the worker lacks. The subclass swaps the
+ *    Blob for the path of the self-contained `wasm-out/tfjs-backend-wasm-threaded-simd.js`.
  * 4. The C++ side caps the pool at `emscripten_num_logical_cores() / 2` (its guess at hyper-threading), computed
  *    from `os.cpus().length` when the module starts; on a 2-core machine that is 1 thread. `os.cpus` reports more
  *    entries while the backend starts, so the cap becomes the thread count asked for.
@@ -72,7 +73,8 @@ class PthreadWorker extends NodeWorker {
   constructor(script: string | URL, options?: WorkerOptions) {
     if (typeof script === 'string' && script.startsWith('blob:')) {
       URL.revokeObjectURL(script);
-      super(threadedWasmFiles().workerSource, { eval: true });
+      // No inherited flags: `--input-type=module` would make the (CommonJS) worker source an ES module.
+      super(threadedWasmFiles().workerSource, { eval: true, execArgv: [] });
     } else super(script, options);
   }
 
