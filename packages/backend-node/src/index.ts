@@ -5,8 +5,10 @@
  *
  * @packageDocumentation
  */
+
+export type { PoolSelection } from './batch.js';
 export { BackendSetupError, CompositeSpecError, WorkerPoolError } from './errors.js';
-export { LRPWorkerPool, type LRPWorkerPoolOptions, type PoolSelection } from './pool.js';
+export { LRPWorkerPool, type LRPWorkerPoolOptions } from './pool.js';
 export type { WorkerBackend } from './protocol.js';
 export { type BackendName, type SelectBackendOptions, selectBackend } from './select.js';
 export {

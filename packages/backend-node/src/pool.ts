@@ -1,21 +1,12 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import {
-  checkInput,
-  Explanation,
-  IndexSelector,
-  MaxActivationSelector,
-  OutputSelectionError,
-  type OutputSelector,
-} from '@xai-ts/base';
+import { checkInput, Explanation } from '@xai-ts/base';
 import type { LRPOptions } from '@xai-ts/lrp';
+import { type PoolSelection, splitBatch, toArtifacts, wireSelection } from './batch.js';
 import { BackendSetupError, WorkerPoolError } from './errors.js';
 import type { AnalyzeRequest, WorkerBackend, WorkerInit, WorkerReply } from './protocol.js';
+import { defaultBackend, type Ready, setupUrl, waitReady, workerExecArgv, workerScript } from './spawn.js';
 import { type CompositeSpec, compositeFromSpec } from './spec.js';
 
 /** Options of {@link LRPWorkerPool.create}. */
@@ -37,131 +28,10 @@ export interface LRPWorkerPoolOptions {
   readonly setup?: readonly (string | URL)[];
 }
 
-/** What {@link LRPWorkerPool.analyze} accepts as a selection: what `analyze()` accepts, but no custom selectors. */
-export type PoolSelection = number | readonly number[] | IndexSelector | MaxActivationSelector | undefined;
-
 interface Pending {
   readonly worker: number;
   resolve(reply: Extract<WorkerReply, { type: 'result' }>): void;
   reject(error: Error): void;
-}
-
-interface Ready {
-  readonly backend: string;
-  readonly inputShape: readonly (number | null)[];
-  readonly outputsPerSample: number;
-}
-
-const require = createRequire(import.meta.url);
-const SOURCE_CONDITION = '@xai-ts/source';
-
-function defaultBackend(): WorkerBackend {
-  try {
-    require.resolve('@tensorflow/tfjs-backend-wasm');
-    return 'wasm';
-  } catch {
-    return 'cpu';
-  }
-}
-
-/** dist/worker.js next to this module; from the sources (tests), the built one in ../dist. */
-function workerScript(): URL {
-  for (const candidate of ['./worker.js', '../dist/worker.js']) {
-    const url = new URL(candidate, import.meta.url);
-    if (existsSync(fileURLToPath(url))) return url;
-  }
-  throw new BackendSetupError(
-    `the pool's worker script is missing next to ${fileURLToPath(import.meta.url)}; build @xai-ts/backend-node (pnpm --filter @xai-ts/backend-node build)`,
-  );
-}
-
-/**
- * The parent's Node flags without the workspace's `@xai-ts/source` condition: under the test runner it would make
- * the worker resolve xai-ts packages to TypeScript sources, which worker threads cannot run.
- */
-function workerExecArgv(): string[] {
-  const args: string[] = [];
-  const argv = process.execArgv;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if ((a === '--conditions' || a === '-C') && argv[i + 1] === SOURCE_CONDITION) i++;
-    else if (a !== `--conditions=${SOURCE_CONDITION}` && a !== `-C=${SOURCE_CONDITION}`) args.push(a);
-  }
-  return args;
-}
-
-function setupUrl(entry: string | URL): string {
-  if (entry instanceof URL) return entry.href;
-  if (/^(file|data):/.test(entry)) return entry;
-  return pathToFileURL(isAbsolute(entry) ? entry : resolve(entry)).href;
-}
-
-async function toArtifacts(model: tf.LayersModel | tf.io.ModelArtifacts): Promise<tf.io.ModelArtifacts> {
-  if (typeof (model as tf.LayersModel).save === 'function') {
-    const layers = model as tf.LayersModel;
-    let saved: tf.io.ModelArtifacts | undefined;
-    await layers.save(
-      tf.io.withSaveHandler(async (artifacts) => {
-        saved = artifacts;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
-    return saved!;
-  }
-  const artifacts = model as tf.io.ModelArtifacts;
-  if (
-    typeof artifacts !== 'object' ||
-    artifacts === null ||
-    !artifacts.modelTopology ||
-    !artifacts.weightSpecs
-  )
-    throw new BackendSetupError(
-      'LRPWorkerPool needs a tf.LayersModel or its saved artifacts (modelTopology, weightSpecs, weightData), as model.save(tf.io.withSaveHandler(...)) gives them',
-    );
-  return artifacts;
-}
-
-function splitBatch(n: number, parts: number): [number, number][] {
-  const k = Math.min(n, parts);
-  const chunks: [number, number][] = [];
-  let start = 0;
-  for (let i = 0; i < k; i++) {
-    const size = Math.floor(n / k) + (i < n % k ? 1 : 0);
-    chunks.push([start, start + size]);
-    start += size;
-  }
-  return chunks;
-}
-
-function checkIndex(i: number, outputs: number): void {
-  if (i >= outputs)
-    throw new OutputSelectionError(
-      `class index ${i} is out of range: the model has ${outputs} outputs (0-based indices 0..${outputs - 1})`,
-    );
-}
-
-/** The selection as data the workers can take: null (max), one index, or one index per sample. */
-function wireSelection(
-  selection: PoolSelection,
-  n: number,
-  outputs: number,
-): number | readonly number[] | null {
-  if (selection === undefined || selection instanceof MaxActivationSelector) return null;
-  if (!(selection instanceof IndexSelector) && typeof selection === 'object' && !Array.isArray(selection))
-    throw new OutputSelectionError(
-      `a worker pool cannot send the selector ${(selection as unknown as OutputSelector).constructor.name} to its workers; pass a class index, one index per sample, an IndexSelector or a MaxActivationSelector`,
-    );
-  const index = selection instanceof IndexSelector ? selection.index : new IndexSelector(selection).index;
-  if (typeof index === 'number') {
-    checkIndex(index, outputs);
-    return index;
-  }
-  if (index.length !== n)
-    throw new OutputSelectionError(
-      `the selection has ${index.length} indices but the batch has ${n} samples; give one index per sample, or a single number for all`,
-    );
-  for (const i of index) checkIndex(i, outputs);
-  return index;
 }
 
 /**
@@ -382,40 +252,4 @@ export class LRPWorkerPool {
     this.#closed = reason;
     for (const id of [...this.#pending.keys()]) this.#settle(id)?.reject(reason);
   }
-}
-
-function waitReady(worker: Worker, index: number): Promise<Ready> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-    };
-    const onMessage = (reply: WorkerReply) => {
-      if (reply.type === 'ready') {
-        done();
-        resolve(reply);
-      } else if (reply.type === 'init-error') {
-        done();
-        reject(
-          new WorkerPoolError(
-            `worker ${index} could not start: ${reply.error.name}: ${reply.error.message}`,
-            index,
-            reply.error.name,
-          ),
-        );
-      }
-    };
-    const onError = (e: Error) => {
-      done();
-      reject(new WorkerPoolError(`worker ${index} crashed while starting: ${e.message}`, index));
-    };
-    const onExit = (code: number) => {
-      done();
-      reject(new WorkerPoolError(`worker ${index} exited with code ${code} while starting`, index));
-    };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-  });
 }

@@ -2,7 +2,14 @@ import type * as tf from '@tensorflow/tfjs';
 import type { LRPOptions } from '@xai-ts/lrp';
 import type { CompositeSpec } from './spec.js';
 
-/** The backends a pool worker can run on. */
+/**
+ * The backends a pool worker can run on.
+ *
+ * @example
+ * ```ts
+ * const backend: WorkerBackend = 'wasm';
+ * ```
+ */
 export type WorkerBackend = 'wasm' | 'cpu';
 
 /** What a worker is started with (its `workerData`). */

@@ -3,7 +3,14 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendSetupError } from './errors.js';
 import { enableWasmThreads } from './threads.js';
 
-/** The backends {@link selectBackend} knows: libtensorflow (tfjs-node), WebAssembly, pure JavaScript. */
+/**
+ * The backends {@link selectBackend} knows: libtensorflow (tfjs-node), WebAssembly, pure JavaScript.
+ *
+ * @example
+ * ```ts
+ * const order: BackendName[] = ['wasm', 'cpu'];
+ * ```
+ */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
 /** Options of {@link selectBackend}. */

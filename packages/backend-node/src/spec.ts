@@ -26,6 +26,11 @@ import { CompositeSpecError } from './errors.js';
 /**
  * A rule as plain data, so it can cross to a worker: the rule's class name and its numeric options, as in
  * `{ rule: 'EpsilonRule', epsilon: 0.25 }` or `{ rule: 'AlphaBetaRule', alpha: 2, beta: 1 }`.
+ *
+ * @example
+ * ```ts
+ * const rule: RuleSpec = { rule: 'ZBoxRule', low: -3, high: 3 };
+ * ```
  */
 export type RuleSpec =
   | { readonly rule: 'ZeroRule' | 'FlatRule' | 'WSquareRule' | 'PassRule' | 'ZPlusRule' | 'LayerNormRule' }
@@ -34,7 +39,14 @@ export type RuleSpec =
   | { readonly rule: 'AlphaBetaRule'; readonly alpha?: number; readonly beta?: number }
   | { readonly rule: 'ZBoxRule'; readonly low: number; readonly high: number };
 
-/** The names of the presets a {@link CompositeSpec} can start from. */
+/**
+ * The names of the presets a {@link CompositeSpec} can start from.
+ *
+ * @example
+ * ```ts
+ * const preset: PresetName = 'EpsilonAlpha2Beta1Flat';
+ * ```
+ */
 export type PresetName =
   | 'EpsilonGammaBox'
   | 'EpsilonPlus'
