@@ -73,6 +73,14 @@ export function conditionalBackward(
   const kept: number[][] = rows.map(() => []);
   const parts: tf.Tensor[] = [];
   const needed = new Map<number, Set<number>>();
+  for (const row of rows) {
+    const top = row.steps[0]!.layer;
+    if (!needed.has(top)) needed.set(top, new Set([top, ...ancestors(lrp, top)]));
+  }
+  // The rules' denominators depend on the forward pass only: computed once for the batch, gathered per row, so a
+  // conditional pass costs the vector-Jacobian products alone.
+  const denominators = lrp.denominators(pass, new Set([...needed.values()].flatMap((set) => [...set])));
+  const cached: ForwardPass = { ...pass, denominators };
   for (let start = 0; start < order.length; ) {
     const sig = key(rows[order[start]!]!);
     let end = start + 1;
@@ -80,7 +88,6 @@ export function conditionalBackward(
     const chunk = order.slice(start, end).map((i) => rows[i]!);
     const steps = chunk[0]!.steps;
     const top = steps[0]!.layer;
-    if (!needed.has(top)) needed.set(top, new Set([top, ...ancestors(lrp, top)]));
     const sums: number[][] = [];
     parts.push(
       tf.tidy(() => {
@@ -88,7 +95,7 @@ export function conditionalBackward(
           chunk.map((r) => r.sample),
           'int32',
         );
-        const sub = gatherPass(pass, samples, needed.get(top)!);
+        const sub = gatherPass(cached, samples, needed.get(top)!);
         let result: BackwardResult | undefined;
         steps.forEach((step, j) => {
           const arriving = result
@@ -140,6 +147,13 @@ function gatherPass(pass: ForwardPass, samples: tf.Tensor1D, needed: ReadonlySet
     outputs: pass.outputs.map((t, i) => (needed.has(i) ? tf.gather(t, samples) : t)),
     preactivations: pass.preactivations.map((t, i) => (t && needed.has(i) ? tf.gather(t, samples) : t)),
     output: pass.output,
+    ...(pass.denominators
+      ? {
+          denominators: pass.denominators.map((ds, i) =>
+            ds && needed.has(i) ? ds.map((d) => tf.gather(d, samples)) : undefined,
+          ),
+        }
+      : {}),
   };
 }
 

@@ -37,6 +37,11 @@ export interface ForwardPass {
   readonly preactivations: readonly (tf.Tensor | null)[];
   /** The model's output. */
   readonly output: tf.Tensor;
+  /**
+   * Each layer's stabilized denominators, where computed beforehand with {@link LRP.denominators}: steps reuse them
+   * instead of recomputing them from the forward pass.
+   */
+  readonly denominators?: readonly (readonly tf.Tensor[] | undefined)[];
 }
 
 /** Options of {@link LRP.backward}. */
@@ -289,12 +294,44 @@ export class LRP implements Analyzer {
       const c = tf.div(relevance, stabilize(pass.outputs[i]!, e));
       return inputs.map((a) => tf.mul(c, a));
     }
+    const denominators = pass.denominators?.[i];
     return plan.propagator!.propagate({
       inputs,
       output: pass.outputs[i]!,
       preactivation: pass.preactivations[i]!,
       relevance,
+      ...(denominators ? { denominators } : {}),
     });
+  }
+
+  /**
+   * Computes the stabilized denominators of the given layers' rules for a forward pass: they depend on the forward
+   * pass only, so a pass that carries them (`{ ...pass, denominators }`) propagates any number of relevances
+   * without recomputing them (CRP does). Layers whose rule has none get undefined. Call it inside `tf.tidy`.
+   *
+   * @example
+   * ```ts
+   * tf.tidy(() => {
+   *   const pass = lrp.forward(x);
+   *   const cached = { ...pass, denominators: lrp.denominators(pass, [0, 1, 2]) };
+   *   return lrp.backward(cached, seeds).input;
+   * });
+   * ```
+   */
+  denominators(pass: ForwardPass, layers: Iterable<number>): (tf.Tensor[] | undefined)[] {
+    this.#assertAlive();
+    const out: (tf.Tensor[] | undefined)[] = new Array(this.#plans.length).fill(undefined);
+    const value = (s: Source) => (s.kind === 'input' ? pass.input : pass.outputs[s.index]!);
+    for (const i of layers) {
+      const plan = this.#plans[i]!;
+      if (!plan.propagator?.denominators) continue;
+      out[i] = plan.propagator.denominators({
+        inputs: this.graph.nodes[i]!.inputs.map(value),
+        output: pass.outputs[i]!,
+        preactivation: pass.preactivations[i]!,
+      });
+    }
+    return out;
   }
 
   /**

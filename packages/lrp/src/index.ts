@@ -85,5 +85,12 @@ export {
   ZBoxRule,
   ZPlusRule,
 } from './rules/multipass.js';
-export { HookRule, type Propagator, Rule, type RuleLayer, type Step } from './rules/rule.js';
+export {
+  type ForwardStep,
+  HookRule,
+  type Propagator,
+  Rule,
+  type RuleLayer,
+  type Step,
+} from './rules/rule.js';
 export { DEFAULT_STABILIZER, stabilize } from './stabilize.js';

@@ -101,6 +101,23 @@ describe('LRP analyzer', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('a pass carrying precomputed denominators gives the same relevance', () => {
+    for (const composite of [...presets(), new ZeroRule(), new EpsilonRule({ epsilon: 0.1 })]) {
+      const lrp = new LRP(model, composite);
+      const [plain, cached] = tf.tidy(() => {
+        const pass = lrp.forward(x);
+        const seed = lrp.outputRelevance(pass.output, [7, 2]);
+        const seeds = new Map([[lrp.layers.length - 1, seed]]);
+        const all = lrp.layers.map((l) => l.index);
+        const withCache = { ...pass, denominators: lrp.denominators(pass, all) };
+        return [lrp.backward(pass, seeds).input, lrp.backward(withCache, seeds).input];
+      });
+      expect(Array.from(cached.dataSync()), String(composite)).toEqual(Array.from(plain.dataSync()));
+      tf.dispose([plain, cached]);
+      lrp.dispose();
+    }
+  });
+
   it('memory does not grow over 100 calls', () => {
     const lrp = new LRP(model, new EpsilonGammaBox({ low: -3, high: 3 }));
     const call = () => analyze(x, lrp, 7).dispose();

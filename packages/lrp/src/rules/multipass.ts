@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BoundLinear, LinearMap } from '../linear.js';
 import { stabilize } from '../stabilize.js';
-import { fmt, type Propagator, Rule, type RuleLayer } from './rule.js';
+import { type ForwardStep, fmt, type Propagator, Rule, type RuleLayer } from './rule.js';
 
 const pos = (t: tf.Tensor) => tf.relu(t);
 const neg = (t: tf.Tensor) => tf.minimum(t, 0);
@@ -52,21 +52,20 @@ export class ZPlusRule extends Rule {
     const wn = p.bind(p.keep(neg(p.linear.kernel)));
     const bp = p.linear.bias ? p.keep(pos(p.linear.bias)) : null;
     const nonNegative = layer.nonNegativeInput;
+    // where the input is non-negative by construction, a⁻ = 0: only the positive-weight pass remains
+    const denominators = ({ inputs }: ForwardStep) => {
+      const a = inputs[0]!;
+      let z = nonNegative ? wp.apply(a) : tf.add(wp.apply(pos(a)), wn.apply(neg(a)));
+      if (bp) z = tf.add(z, bp);
+      return [stabilize(z, this.stabilizer)];
+    };
     return {
-      propagate: ({ inputs, relevance }) => {
-        const a = inputs[0]!;
-        if (nonNegative) {
-          // a⁻ = 0: only the positive-weight pass remains
-          const z = bp ? tf.add(wp.apply(a), bp) : wp.apply(a);
-          const s = tf.div(relevance, stabilize(z, this.stabilizer));
-          return [tf.mul(a, wp.transpose(s, a.shape))];
-        }
-        const ap = pos(a);
-        const an = neg(a);
-        let z = tf.add(wp.apply(ap), wn.apply(an));
-        if (bp) z = tf.add(z, bp);
-        const s = tf.div(relevance, stabilize(z, this.stabilizer));
-        return [tf.add(tf.mul(ap, wp.transpose(s, a.shape)), tf.mul(an, wn.transpose(s, a.shape)))];
+      denominators,
+      propagate: (step) => {
+        const a = step.inputs[0]!;
+        const s = tf.div(step.relevance, (step.denominators ?? denominators(step))[0]!);
+        if (nonNegative) return [tf.mul(a, wp.transpose(s, a.shape))];
+        return [tf.add(tf.mul(pos(a), wp.transpose(s, a.shape)), tf.mul(neg(a), wn.transpose(s, a.shape)))];
       },
       dispose: () => p.dispose(),
     };
@@ -118,30 +117,41 @@ export class AlphaBetaRule extends Rule {
     const bp = p.linear.bias ? p.keep(pos(p.linear.bias)) : null;
     const bn = p.linear.bias ? p.keep(neg(p.linear.bias)) : null;
     const nonNegative = layer.nonNegativeInput;
+    // zα = W⁺a⁺ + b⁺ + W⁻a⁻ and zβ = W⁻a⁺ + b⁻ + W⁺a⁻; where the input is non-negative, a⁻ = 0
+    const denominators = ({ inputs }: ForwardStep) => {
+      const a = inputs[0]!;
+      let za: tf.Tensor;
+      let zb: tf.Tensor;
+      if (nonNegative) {
+        za = wp.apply(a);
+        zb = wn.apply(a);
+      } else {
+        const ap = pos(a);
+        const an = neg(a);
+        za = tf.add(wp.apply(ap), wn.apply(an));
+        zb = tf.add(wn.apply(ap), wp.apply(an));
+      }
+      if (bp && bn) {
+        za = tf.add(za, bp);
+        zb = tf.add(zb, bn);
+      }
+      return [stabilize(za, this.stabilizer), stabilize(zb, this.stabilizer)];
+    };
     return {
-      propagate: ({ inputs, relevance }) => {
-        const a = inputs[0]!;
+      denominators,
+      propagate: (step) => {
+        const a = step.inputs[0]!;
+        const [da, db] = step.denominators ?? denominators(step);
+        const sa = tf.div(step.relevance, da!);
+        const sb = tf.div(step.relevance, db!);
         if (nonNegative) {
-          // a⁻ = 0: zα = W⁺a + b⁺, zβ = W⁻a + b⁻
-          const za = bp ? tf.add(wp.apply(a), bp) : wp.apply(a);
-          const sa = tf.div(relevance, stabilize(za, this.stabilizer));
           const alphaPart = tf.mul(a, wp.transpose(sa, a.shape));
           if (this.beta === 0) return [this.alpha === 1 ? alphaPart : tf.mul(alphaPart, this.alpha)];
-          const zb = bn ? tf.add(wn.apply(a), bn) : wn.apply(a);
-          const sb = tf.div(relevance, stabilize(zb, this.stabilizer));
           const betaPart = tf.mul(a, wn.transpose(sb, a.shape));
           return [tf.sub(tf.mul(alphaPart, this.alpha), tf.mul(betaPart, this.beta))];
         }
         const ap = pos(a);
         const an = neg(a);
-        let za = tf.add(wp.apply(ap), wn.apply(an));
-        let zb = tf.add(wn.apply(ap), wp.apply(an));
-        if (bp && bn) {
-          za = tf.add(za, bp);
-          zb = tf.add(zb, bn);
-        }
-        const sa = tf.div(relevance, stabilize(za, this.stabilizer));
-        const sb = tf.div(relevance, stabilize(zb, this.stabilizer));
         const alphaPart = tf.add(
           tf.mul(ap, wp.transpose(sa, a.shape)),
           tf.mul(an, wn.transpose(sa, a.shape)),
@@ -198,13 +208,18 @@ export class ZBoxRule extends Rule {
     const wn = p.bind(p.keep(neg(p.linear.kernel)));
     const fill = (v: number | tf.Tensor, a: tf.Tensor) =>
       typeof v === 'number' ? tf.fill(a.shape, v) : tf.broadcastTo(v, a.shape);
+    const denominators = ({ inputs }: ForwardStep) => {
+      const a = inputs[0]!;
+      const z = tf.sub(tf.sub(w.apply(a), wp.apply(fill(this.low, a))), wn.apply(fill(this.high, a)));
+      return [stabilize(z, this.stabilizer)];
+    };
     return {
-      propagate: ({ inputs, relevance }) => {
-        const a = inputs[0]!;
+      denominators,
+      propagate: (step) => {
+        const a = step.inputs[0]!;
+        const s = tf.div(step.relevance, (step.denominators ?? denominators(step))[0]!);
         const l = fill(this.low, a);
         const h = fill(this.high, a);
-        const z = tf.sub(tf.sub(w.apply(a), wp.apply(l)), wn.apply(h));
-        const s = tf.div(relevance, stabilize(z, this.stabilizer));
         return [
           tf.sub(
             tf.sub(tf.mul(a, w.transpose(s, a.shape)), tf.mul(l, wp.transpose(s, a.shape))),
@@ -252,20 +267,29 @@ export class GeneralizedGammaRule extends Rule {
     const b = p.linear.bias;
     const bl = b ? p.keep(tf.tidy(() => tf.add(b, tf.mul(pos(b), g)))) : null;
     const br = b ? p.keep(tf.tidy(() => tf.add(b, tf.mul(neg(b), g)))) : null;
+    const denominators = ({ inputs }: ForwardStep) => {
+      const a = inputs[0]!;
+      const ap = pos(a);
+      const an = neg(a);
+      let zl = tf.add(gp.apply(ap), gn.apply(an));
+      let zr = tf.add(gn.apply(ap), gp.apply(an));
+      if (bl && br) {
+        zl = tf.add(zl, bl);
+        zr = tf.add(zr, br);
+      }
+      return [stabilize(zl, this.stabilizer), stabilize(zr, this.stabilizer)];
+    };
     return {
-      propagate: ({ inputs, output, relevance }) => {
-        const a = inputs[0]!;
+      denominators,
+      propagate: (step) => {
+        const { output, relevance } = step;
+        const a = step.inputs[0]!;
         const ap = pos(a);
         const an = neg(a);
-        let zl = tf.add(gp.apply(ap), gn.apply(an));
-        let zr = tf.add(gn.apply(ap), gp.apply(an));
-        if (bl && br) {
-          zl = tf.add(zl, bl);
-          zr = tf.add(zr, br);
-        }
+        const [dl, dr] = step.denominators ?? denominators(step);
         const zero = tf.zerosLike(relevance);
-        const sl = tf.div(tf.where(tf.greater(output, 0), relevance, zero), stabilize(zl, this.stabilizer));
-        const sr = tf.div(tf.where(tf.less(output, 0), relevance, zero), stabilize(zr, this.stabilizer));
+        const sl = tf.div(tf.where(tf.greater(output, 0), relevance, zero), dl!);
+        const sr = tf.div(tf.where(tf.less(output, 0), relevance, zero), dr!);
         const left = tf.add(tf.mul(ap, gp.transpose(sl, a.shape)), tf.mul(an, gn.transpose(sl, a.shape)));
         const right = tf.add(tf.mul(ap, gn.transpose(sr, a.shape)), tf.mul(an, gp.transpose(sr, a.shape)));
         return [tf.add(left, right)];

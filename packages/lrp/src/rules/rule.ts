@@ -33,12 +33,25 @@ export interface Step {
   readonly preactivation: tf.Tensor | null;
   /** The relevance at the layer's output. */
   readonly relevance: tf.Tensor;
+  /**
+   * The step's stabilized denominators for this forward pass, when they were computed beforehand with
+   * {@link Propagator.denominators} (CRP reuses them for every feature); otherwise the step computes them.
+   */
+  readonly denominators?: readonly tf.Tensor[];
 }
+
+/** What a step reads of the forward pass alone (everything but the relevance). */
+export type ForwardStep = Omit<Step, 'relevance' | 'denominators'>;
 
 /** A rule prepared for one layer: its modified weights are computed once and kept until `dispose`. */
 export interface Propagator {
   /** The relevance at each of the layer's inputs. Runs inside the analyzer's `tf.tidy`. */
   propagate(step: Step): tf.Tensor[];
+  /**
+   * The stabilized denominators of the step, which depend on the forward pass only (not on the relevance), so that
+   * several relevances can be propagated through the same pass without recomputing them. Optional.
+   */
+  denominators?(step: ForwardStep): tf.Tensor[];
   /** Frees what `prepare` computed. */
   dispose(): void;
 }
@@ -119,13 +132,20 @@ export abstract class HookRule extends Rule {
       const bias = linear.bias ? tf.keep(this.modifyBias(linear.bias)) : null;
       const unmodified = weight === linear.kernel && bias === linear.bias;
       const bound: BoundLinear = linear.bind(weight, bias);
+      const denominators = ({ inputs, preactivation }: ForwardStep) => {
+        const a = inputs[0]!;
+        const ã = this.modifyInput(a);
+        return [
+          this.modifyDenominator(unmodified && ã === a && preactivation ? preactivation : bound.apply(ã)),
+        ];
+      };
       return {
-        propagate: ({ inputs, preactivation, relevance }) => {
-          const a = inputs[0]!;
+        denominators,
+        propagate: (step) => {
+          const a = step.inputs[0]!;
           const ã = this.modifyInput(a);
-          const z = unmodified && ã === a && preactivation ? preactivation : bound.apply(ã);
-          const s = tf.div(relevance, this.modifyDenominator(z));
-          return [tf.mul(ã, bound.transpose(s, a.shape))];
+          const [d] = step.denominators ?? denominators(step);
+          return [tf.mul(ã, bound.transpose(tf.div(step.relevance, d!), a.shape))];
         },
         dispose: () => {
           bound.dispose();
@@ -136,14 +156,19 @@ export abstract class HookRule extends Rule {
     }
     if (support.kind !== 'function')
       throw new Error(`HookRule cannot prepare layer "${node.name}" of kind ${support.kind}`);
+    const denominators = ({ inputs, output }: ForwardStep) => {
+      const modified = inputs.map((a) => this.modifyInput(a));
+      const z = modified.every((m, i) => m === inputs[i])
+        ? output
+        : forwardFunction(support, node.layer, modified);
+      return [this.modifyDenominator(z)];
+    };
     return {
-      propagate: ({ inputs, output, relevance }) => {
-        const modified = inputs.map((a) => this.modifyInput(a));
-        const z = modified.every((m, i) => m === inputs[i])
-          ? output
-          : forwardFunction(support, node.layer, modified);
-        const s = tf.div(relevance, this.modifyDenominator(z));
-        const grads = vjpFunction(support, node.layer, modified, s);
+      denominators,
+      propagate: (step) => {
+        const modified = step.inputs.map((a) => this.modifyInput(a));
+        const [d] = step.denominators ?? denominators(step);
+        const grads = vjpFunction(support, node.layer, modified, tf.div(step.relevance, d!));
         return modified.map((m, i) => tf.mul(m, grads[i]!));
       },
       dispose: () => {},
