@@ -1,24 +1,27 @@
-// LRP (EpsilonPlusFlat) of VGG16 (random weights) on a batch at 224×224×3 on the wasm backend: in this process
-// (`inprocess`), or through an LRPWorkerPool of N workers. Median of RUNS after a warm-up; prints one JSON line.
-// usage: node bench/pool.mjs <inprocess|N> [batch=8] [runs=3]
+// LRP (EpsilonPlusFlat) of VGG16 (random weights) on a batch at 224×224×3 on the wasm backend: in this process on
+// one thread (`inprocess`) or on T threads (`threadsT`), or through an LRPWorkerPool of N workers. Median of RUNS
+// after a warm-up; prints one JSON line.
+// usage: node bench/pool.mjs <inprocess|threadsT|N> [batch=8] [runs=3]
 // (needs `pnpm --filter @xai-ts/backend-node build` and `pnpm --filter @xai-ts/bench build`)
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { analyze } from '@xai-ts/base';
 import { EpsilonPlusFlat, LRP } from '@xai-ts/lrp';
 import { randomVgg16 } from '../../bench/dist/vgg16.js';
-import { LRPWorkerPool } from '../dist/index.js';
+import { enableWasmThreads, LRPWorkerPool } from '../dist/index.js';
 
 const mode = process.argv[2] ?? 'inprocess';
 const batch = Number(process.argv[3] ?? 8);
 const runs = Number(process.argv[4] ?? 3);
-await tf.setBackend(mode === 'inprocess' ? 'wasm' : 'cpu');
+const inProcess = mode === 'inprocess' || mode.startsWith('threads');
+if (mode.startsWith('threads')) await enableWasmThreads(Number(mode.slice('threads'.length)));
+else await tf.setBackend(mode === 'inprocess' ? 'wasm' : 'cpu');
 const model = randomVgg16();
 const x = tf.randomUniform([batch, 224, 224, 3]);
 
 let explain;
 let close = async () => {};
-if (mode === 'inprocess') {
+if (inProcess) {
   const lrp = new LRP(model, new EpsilonPlusFlat());
   explain = async () => analyze(x, lrp);
 } else {
