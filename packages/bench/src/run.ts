@@ -2,12 +2,14 @@
  * `pnpm bench`: forward, input gradient, LRP with each preset (and CRP, gradients where present) on VGG16 at
  * 224×224×3, as the median of several runs after a warm-up, and as ratios to the forward pass of the same run.
  *
- *   node dist/run.js [--quick] [--json results.json] [--backend wasm|cpu] [--batch 1,8] [--runs 5] [--only lrp]
+ *   node dist/run.js [--quick] [--json results.json] [--backend wasm|cpu] [--threads 2] [--batch 1,8] [--runs 5]
+ *                    [--only lrp,crp,gradient]
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { enableWasmThreads } from '@xai-ts/backend-node';
 import { analyze, TopNFeatures } from '@xai-ts/base';
 import { CRP } from '@xai-ts/crp';
 import { Gradient } from '@xai-ts/gradients';
@@ -26,6 +28,7 @@ interface Result {
   name: string;
   backend: string;
   batch: number;
+  threads: number;
   medianMs: number;
   ratioToForward: number;
   peakBytes?: number;
@@ -39,6 +42,7 @@ const { values } = parseArgs({
     batch: { type: 'string' },
     runs: { type: 'string' },
     only: { type: 'string' },
+    threads: { type: 'string' },
   },
 });
 
@@ -76,7 +80,11 @@ async function peak(f: () => tf.Tensor | tf.Tensor[]): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  await tf.setBackend(values.backend ?? 'wasm');
+  // Forward pass and analyzers always run under the same thread count, so the ratios stay comparable.
+  let threads = 1;
+  if (values.threads && (values.backend ?? 'wasm') === 'wasm')
+    threads = (await enableWasmThreads(Number(values.threads))).threads;
+  else await tf.setBackend(values.backend ?? 'wasm');
   await tf.ready();
   const backend = tf.getBackend();
   const model = randomVgg16();
@@ -89,7 +97,9 @@ async function main(): Promise<void> {
   ];
   const results: Result[] = [];
   const only = values.only;
-  console.log(`xai-ts bench: VGG16 224×224×3, backend ${backend}, ${runs} runs after a warm-up`);
+  console.log(
+    `xai-ts bench: VGG16 224×224×3, backend ${backend} (${threads} thread${threads === 1 ? '' : 's'}), ${runs} runs after a warm-up`,
+  );
   for (const batch of batches) {
     const x = tf.randomUniform([batch, 224, 224, 3], -2, 2, 'float32', 1);
     const row = (name: string, ms: number, forward: number, peakBytes?: number) => {
@@ -97,6 +107,7 @@ async function main(): Promise<void> {
         name,
         backend,
         batch,
+        threads,
         medianMs: ms,
         ratioToForward: ms / forward,
         ...(peakBytes ? { peakBytes } : {}),
