@@ -145,7 +145,7 @@ export class LRPWorkerPool {
    * @param selection - omitted: each sample's largest output; a number: that output for every sample; an array: one
    *   per sample; or an IndexSelector / MaxActivationSelector (custom selectors cannot be sent to workers)
    * @returns the explanation (`val`, `output`, `outputSelection`), owned by the caller: dispose it when done
-   * @throws {@link InputShapeError} / {@link InvalidInputError} / {@link OutputSelectionError} for a bad input or
+   * @throws {@link @xai-ts/base!InputShapeError} / {@link @xai-ts/base!InvalidInputError} / {@link @xai-ts/base!OutputSelectionError} for a bad input or
    *   selection, {@link WorkerPoolError} when the pool is closed or a worker fails
    *
    * @example
