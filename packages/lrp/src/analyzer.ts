@@ -25,6 +25,12 @@ export interface LRPOptions {
   normalizeOutputRelevance?: boolean;
   /** Skip the model check (unsupported layers then go through autodiff of their forward pass). Default false. */
   skipChecks?: boolean;
+  /**
+   * Explain larger batches this many samples at a time, so memory stays bounded (VGG16 holds about 100 MB of
+   * activations per sample). The outputs are selected on the whole batch first, which costs one extra forward pass
+   * per chunk. Results do not depend on it. Default: the whole batch at once.
+   */
+  batchSize?: number;
 }
 
 /** The tensors of one forward pass, kept for the backward pass. Owned by the caller's `tf.tidy`. */
@@ -33,7 +39,7 @@ export interface ForwardPass {
   readonly input: tf.Tensor;
   /** Each layer's output, in execution order. */
   readonly outputs: readonly tf.Tensor[];
-  /** Each layer's pre-activation `W a + b` (layers with weights), else null. */
+  /** Each layer's pre-activation `W a + b` where its rule reads it (layers with weights), else null. */
   readonly preactivations: readonly (tf.Tensor | null)[];
   /** The model's output. */
   readonly output: tf.Tensor;
@@ -102,6 +108,8 @@ export class LRP implements Analyzer {
   readonly rules: readonly Rule[];
   /** Whether the output relevance is a one-hot of 1 (else the logit). */
   readonly normalizeOutputRelevance: boolean;
+  /** Samples explained at a time (undefined: the whole batch). */
+  readonly batchSize: number | undefined;
   readonly #plans: Plan[];
   #disposed = false;
 
@@ -128,6 +136,9 @@ export class LRP implements Analyzer {
       ]);
     this.inputShape = this.graph.inputShapes[0]!;
     this.normalizeOutputRelevance = options.normalizeOutputRelevance ?? true;
+    if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize >= 1))
+      throw new RangeError(`LRP batchSize must be a positive integer, got ${String(options.batchSize)}`);
+    this.batchSize = options.batchSize;
     this.layers = this.graph.nodes.map((node) => ({
       index: node.index,
       name: node.name,
@@ -210,8 +221,12 @@ export class LRP implements Analyzer {
       const inputs = node.inputs.map(value);
       if (plan.forward) {
         const z = plan.forward.apply(inputs[0]!);
-        preactivations.push(z);
-        outputs.push(plan.activation ? (plan.activation.apply(z) as tf.Tensor) : z);
+        const output = plan.activation ? (plan.activation.apply(z) as tf.Tensor) : z;
+        const keep = plan.propagator?.usesPreactivation === true || output === z;
+        // a pre-activation no rule reads is freed at once: it is half of what the pass would hold
+        if (!keep) z.dispose();
+        preactivations.push(keep ? z : null);
+        outputs.push(output);
       } else {
         preactivations.push(null);
         outputs.push(
@@ -353,20 +368,51 @@ export class LRP implements Analyzer {
   /** {@inheritDoc @xai-ts/base!Analyzer.explain} */
   explain(input: tf.Tensor, selector: OutputSelector, options: AnalyzeOptions): Explanation {
     this.#assertAlive();
+    const keepLayers = options.layerwiseRelevances === true;
+    const n = input.shape[0]!;
+    const size = Math.min(this.batchSize ?? n, n);
     let selection: number[] = [];
     const result = tf.tidy(() => {
+      if (size < n) {
+        // Select on the whole batch first, then explain chunk by chunk (each chunk's pass freed before the next).
+        const outputs: tf.Tensor[] = [];
+        for (let start = 0; start < n; start += size)
+          outputs.push(tf.tidy(() => this.forward(input.slice(start, Math.min(size, n - start))).output));
+        const output = tf.concat(outputs, 0);
+        selection = selector.select(output);
+        const parts: { val: tf.Tensor; layerwise: tf.Tensor[] }[] = [];
+        for (let start = 0; start < n; start += size) {
+          const count = Math.min(size, n - start);
+          parts.push(
+            tf.tidy(() =>
+              this.#explainChunk(
+                input.slice(start, count),
+                selection.slice(start, start + count),
+                keepLayers,
+              ),
+            ),
+          );
+        }
+        const layerwise = keepLayers
+          ? parts[0]!.layerwise.map((_, k) =>
+              tf.concat(
+                parts.map((p) => p.layerwise[k]!),
+                0,
+              ),
+            )
+          : [];
+        return {
+          val: tf.concat(
+            parts.map((p) => p.val),
+            0,
+          ),
+          output,
+          layerwise,
+        };
+      }
       const pass = this.forward(input);
       selection = selector.select(pass.output);
-      const out = this.graph.output as { index: number };
-      const keepLayers = options.layerwiseRelevances === true;
-      const back = this.backward(pass, new Map([[out.index, this.outputRelevance(pass.output, selection)]]), {
-        keepLayers,
-        release: !keepLayers,
-      });
-      const layerwise = options.layerwiseRelevances
-        ? [back.input, ...back.layers.map((r, k) => r ?? tf.zerosLike(pass.outputs[k]!))]
-        : [];
-      return { val: back.input, output: pass.output, layerwise };
+      return { ...this.#explainPass(pass, selection, keepLayers), output: pass.output };
     });
     return new Explanation({
       val: result.val,
@@ -375,8 +421,32 @@ export class LRP implements Analyzer {
       outputSelection: selection,
       analyzer: this.name,
       heatmap: 'attribution',
-      extras: options.layerwiseRelevances ? { layerwiseRelevances: result.layerwise } : {},
+      extras: keepLayers ? { layerwiseRelevances: result.layerwise } : {},
     });
+  }
+
+  #explainChunk(
+    input: tf.Tensor,
+    selection: number[],
+    keepLayers: boolean,
+  ): { val: tf.Tensor; layerwise: tf.Tensor[] } {
+    return this.#explainPass(this.forward(input), selection, keepLayers);
+  }
+
+  #explainPass(
+    pass: ForwardPass,
+    selection: number[],
+    keepLayers: boolean,
+  ): { val: tf.Tensor; layerwise: tf.Tensor[] } {
+    const out = this.graph.output as { index: number };
+    const back = this.backward(pass, new Map([[out.index, this.outputRelevance(pass.output, selection)]]), {
+      keepLayers,
+      release: !keepLayers,
+    });
+    const layerwise = keepLayers
+      ? [back.input, ...back.layers.map((r, k) => r ?? tf.zerosLike(pass.outputs[k]!))]
+      : [];
+    return { val: back.input, layerwise };
   }
 
   /**

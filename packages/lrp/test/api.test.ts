@@ -118,6 +118,31 @@ describe('LRP analyzer', () => {
     }
   });
 
+  it('batchSize explains a batch chunk by chunk with the same results', () => {
+    const xs = tf.concat([x, x.reverse(0), x], 0); // 6 samples
+    const whole = new LRP(model, new EpsilonPlusFlat());
+    const chunked = new LRP(model, new EpsilonPlusFlat(), { batchSize: 4 });
+    const a = analyze(xs, whole, undefined, { layerwiseRelevances: true });
+    const before = tf.memory().numTensors;
+    const b = analyze(xs, chunked, undefined, { layerwiseRelevances: true });
+    expect(b.outputSelection).toEqual(a.outputSelection);
+    expect(Array.from(b.val.dataSync())).toEqual(Array.from(a.val.dataSync()));
+    expect(Array.from(b.output.dataSync())).toEqual(Array.from(a.output.dataSync()));
+    const la = a.extras.layerwiseRelevances as tf.Tensor[];
+    const lb = b.extras.layerwiseRelevances as tf.Tensor[];
+    expect(lb.map((t) => t.shape)).toEqual(la.map((t) => t.shape));
+    b.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    const c = analyze(xs, chunked, [0, 1, 2, 3, 4, 5]);
+    expect(c.outputSelection).toEqual([0, 1, 2, 3, 4, 5]);
+    c.dispose();
+    expect(() => new LRP(model, new ZeroRule(), { batchSize: 0 })).toThrow(/positive integer/);
+    a.dispose();
+    whole.dispose();
+    chunked.dispose();
+    xs.dispose();
+  });
+
   it('memory does not grow over 100 calls', () => {
     const lrp = new LRP(model, new EpsilonGammaBox({ low: -3, high: 3 }));
     const call = () => analyze(x, lrp, 7).dispose();

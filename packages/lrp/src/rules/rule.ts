@@ -54,6 +54,11 @@ export interface Propagator {
   denominators?(step: ForwardStep): tf.Tensor[];
   /** Frees what `prepare` computed. */
   dispose(): void;
+  /**
+   * Whether the step reads `Step.preactivation`; when false (or absent) the forward pass frees the layer's
+   * pre-activation as soon as its activation has been applied.
+   */
+  readonly usesPreactivation?: boolean;
 }
 
 /**
@@ -141,6 +146,7 @@ export abstract class HookRule extends Rule {
       };
       return {
         denominators,
+        usesPreactivation: unmodified,
         propagate: (step) => {
           const a = step.inputs[0]!;
           const ã = this.modifyInput(a);
