@@ -12,7 +12,6 @@ import {
   layerSupport,
 } from './layers.js';
 import type { BoundLinear, LinearMap } from './linear.js';
-import { EpsilonRule } from './rules/basic.js';
 import { type Propagator, Rule, type RuleLayer } from './rules/rule.js';
 import { stabilize } from './stabilize.js';
 
@@ -305,7 +304,7 @@ export class LRP implements Analyzer {
         this.graph.nodes[i]!.layer,
       );
     if (support.kind === 'add') {
-      const e = plan.rule instanceof EpsilonRule ? plan.rule.epsilon : plan.rule.stabilizer;
+      const e = plan.rule.stabilizer; // ε for EpsilonRule, 1e-9 otherwise
       const c = tf.div(relevance, stabilize(pass.outputs[i]!, e));
       return inputs.map((a) => tf.mul(c, a));
     }
@@ -385,8 +384,8 @@ export class LRP implements Analyzer {
           const count = Math.min(size, n - start);
           parts.push(
             tf.tidy(() =>
-              this.#explainChunk(
-                input.slice(start, count),
+              this.#explainPass(
+                this.forward(input.slice(start, count)),
                 selection.slice(start, start + count),
                 keepLayers,
               ),
@@ -423,14 +422,6 @@ export class LRP implements Analyzer {
       heatmap: 'attribution',
       extras: keepLayers ? { layerwiseRelevances: result.layerwise } : {},
     });
-  }
-
-  #explainChunk(
-    input: tf.Tensor,
-    selection: number[],
-    keepLayers: boolean,
-  ): { val: tf.Tensor; layerwise: tf.Tensor[] } {
-    return this.#explainPass(this.forward(input), selection, keepLayers);
   }
 
   #explainPass(
