@@ -12,18 +12,6 @@ import { XaiError } from '@xai-ts/base';
 export class BackendSetupError extends XaiError {}
 
 /**
- * A specification sent to the workers does not describe anything they can build: an unknown preset, a rule map
- * naming a layer the model lacks, an unknown rule, or options of the wrong type.
- *
- * @example
- * ```ts
- * await LRPWorkerPool.create({ model, composite: { preset: 'EpsilonPlusFlatt' } });
- * // CompositeSpecError: unknown preset "EpsilonPlusFlatt"; use one of EpsilonGammaBox, EpsilonPlus, ...
- * ```
- */
-export class CompositeSpecError extends XaiError {}
-
-/**
  * A worker pool failed: a worker crashed or exited, could not start, reported an error while explaining, or the
  * pool was used after {@link LRPWorkerPool.close}. `worker` is the index of the worker concerned (-1 for the pool).
  *

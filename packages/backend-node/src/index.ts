@@ -6,17 +6,18 @@
  * @packageDocumentation
  */
 
-export type { PoolSelection } from './batch.js';
-export { BackendSetupError, CompositeSpecError, WorkerPoolError } from './errors.js';
-export { LRPWorkerPool, type LRPWorkerPoolOptions } from './pool.js';
-export type { WorkerBackend } from './protocol.js';
-export { type BackendName, type SelectBackendOptions, selectBackend } from './select.js';
 export {
   type CompositeSpec,
+  CompositeSpecError,
   compositeFromSpec,
   type PresetName,
   type PresetSpecOptions,
   type RuleSpec,
   ruleFromSpec,
-} from './spec.js';
+} from '@xai-ts/lrp';
+export type { PoolSelection } from './batch.js';
+export { BackendSetupError, WorkerPoolError } from './errors.js';
+export { LRPWorkerPool, type LRPWorkerPoolOptions } from './pool.js';
+export type { WorkerBackend } from './protocol.js';
+export { type BackendName, type SelectBackendOptions, selectBackend } from './select.js';
 export { enableWasmThreads, type WasmThreadsResult } from './threads.js';

@@ -2,12 +2,11 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { checkInput, Explanation } from '@xai-ts/base';
-import type { LRPOptions } from '@xai-ts/lrp';
+import { type CompositeSpec, compositeFromSpec, type LRPOptions } from '@xai-ts/lrp';
 import { type PoolSelection, splitBatch, toArtifacts, wireSelection } from './batch.js';
 import { BackendSetupError, WorkerPoolError } from './errors.js';
 import type { AnalyzeRequest, WorkerBackend, WorkerInit, WorkerReply } from './protocol.js';
 import { defaultBackend, type Ready, setupUrl, waitReady, workerExecArgv, workerScript } from './spawn.js';
-import { type CompositeSpec, compositeFromSpec } from './spec.js';
 
 /** Options of {@link LRPWorkerPool.create}. */
 export interface LRPWorkerPoolOptions {

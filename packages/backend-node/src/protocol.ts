@@ -1,6 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { LRPOptions } from '@xai-ts/lrp';
-import type { CompositeSpec } from './spec.js';
+import type { CompositeSpec, LRPOptions } from '@xai-ts/lrp';
 
 /**
  * The backends a pool worker can run on.

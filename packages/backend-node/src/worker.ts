@@ -5,9 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '@xai-ts/base';
-import { LRP } from '@xai-ts/lrp';
+import { compositeFromSpec, LRP } from '@xai-ts/lrp';
 import type { AnalyzeRequest, WireError, WorkerInit, WorkerReply } from './protocol.js';
-import { compositeFromSpec } from './spec.js';
 
 function wire(e: unknown): WireError {
   return e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) };

@@ -93,4 +93,13 @@ export {
   type RuleLayer,
   type Step,
 } from './rules/rule.js';
+export {
+  type CompositeSpec,
+  CompositeSpecError,
+  compositeFromSpec,
+  type PresetName,
+  type PresetSpecOptions,
+  type RuleSpec,
+  ruleFromSpec,
+} from './spec.js';
 export { DEFAULT_STABILIZER, stabilize } from './stabilize.js';

@@ -1,75 +1,62 @@
-import type { AttributionSpec, RuleSpec } from '@xai-ts/testing';
+import type { AttributionSpec, RuleSpec as ReferenceRule } from '@xai-ts/testing';
 import {
-  AlphaBetaRule,
-  Composite,
-  EpsilonAlpha2Beta1,
-  EpsilonAlpha2Beta1Flat,
-  EpsilonGammaBox,
-  EpsilonPlus,
-  EpsilonPlusFlat,
-  EpsilonRule,
-  FlatRule,
-  GammaRule,
-  LayerMap,
-  PassRule,
+  ruleFromSpec as buildRule,
+  type Composite,
+  compositeFromSpec,
+  type PresetName,
+  type PresetSpecOptions,
   type Rule,
-  WSquareRule,
-  ZBoxRule,
-  ZeroRule,
-  ZPlusRule,
+  type RuleSpec,
 } from '../src/index.js';
 
-/** The rule a reference file names. */
-export function ruleFromSpec(spec: RuleSpec): Rule {
-  switch (spec.rule) {
+// The reference files name rules in Zennit's words ('epsilon', 'zplus', ...): translated to the composite specs of
+// @xai-ts/lrp, the tests build them with the package's own compositeFromSpec / ruleFromSpec.
+
+/** The rule spec of @xai-ts/lrp for a rule of a reference file. */
+export function toRuleSpec(r: ReferenceRule): RuleSpec {
+  switch (r.rule) {
     case 'zero':
-      return new ZeroRule();
+      return { rule: 'ZeroRule' };
     case 'epsilon':
-      return new EpsilonRule({ epsilon: spec.epsilon! });
+      return { rule: 'EpsilonRule', epsilon: r.epsilon! };
     case 'gamma':
-      return new GammaRule({ gamma: spec.gamma! });
+      return { rule: 'GammaRule', gamma: r.gamma! };
     case 'wsquare':
-      return new WSquareRule();
+      return { rule: 'WSquareRule' };
     case 'flat':
-      return new FlatRule();
+      return { rule: 'FlatRule' };
     case 'alphabeta':
-      return new AlphaBetaRule({ alpha: spec.alpha!, beta: spec.beta! });
+      return { rule: 'AlphaBetaRule', alpha: r.alpha!, beta: r.beta! };
     case 'zplus':
-      return new ZPlusRule();
+      return { rule: 'ZPlusRule' };
     case 'zbox':
-      return new ZBoxRule({ low: spec.low!, high: spec.high! });
+      return { rule: 'ZBoxRule', low: r.low!, high: r.high! };
     case 'pass':
-      return new PassRule();
+      return { rule: 'PassRule' };
     default:
-      throw new Error(`no rule for ${spec.rule}`);
+      throw new Error(`no rule for ${r.rule}`);
   }
+}
+
+/** The rule a reference file names. */
+export function ruleFromSpec(spec: ReferenceRule): Rule {
+  return buildRule(toRuleSpec(spec));
 }
 
 /** A composite with one LayerMap per entry of the reference's ruleMap (merged BatchNorms left out). */
 export function compositeFromRuleMap(spec: AttributionSpec): Composite {
-  return new Composite(
-    ...Object.entries(spec.ruleMap!)
-      .filter(([, r]) => r.rule !== 'merged')
-      .map(([name, r]) => new LayerMap(name, ruleFromSpec(r))),
-  );
+  const rules = Object.entries(spec.ruleMap!)
+    .filter(([, r]) => r.rule !== 'merged')
+    .map(([name, r]) => [name, toRuleSpec(r)] as const);
+  return compositeFromSpec({ rules: Object.fromEntries(rules) });
 }
 
 /** The named preset of a reference attribution, or undefined for single-rule cases. */
 export function presetFromSpec(spec: AttributionSpec): Composite | undefined {
   const c = spec.composite;
   if (!c) return undefined;
-  switch (c.name) {
-    case 'EpsilonGammaBox':
-      return new EpsilonGammaBox({ low: c.low!, high: c.high!, epsilon: c.epsilon!, gamma: c.gamma! });
-    case 'EpsilonPlus':
-      return new EpsilonPlus({ epsilon: c.epsilon! });
-    case 'EpsilonAlpha2Beta1':
-      return new EpsilonAlpha2Beta1({ epsilon: c.epsilon! });
-    case 'EpsilonPlusFlat':
-      return new EpsilonPlusFlat({ epsilon: c.epsilon! });
-    case 'EpsilonAlpha2Beta1Flat':
-      return new EpsilonAlpha2Beta1Flat({ epsilon: c.epsilon! });
-    default:
-      throw new Error(`no preset ${c.name}`);
-  }
+  const options: PresetSpecOptions = Object.fromEntries(
+    (['epsilon', 'gamma', 'low', 'high'] as const).filter((k) => c[k] !== undefined).map((k) => [k, c[k]]),
+  );
+  return compositeFromSpec({ preset: c.name as PresetName, options });
 }

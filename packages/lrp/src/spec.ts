@@ -1,30 +1,37 @@
+import { XaiError } from '@xai-ts/base';
+import { Composite, type CompositePrimitive, GlobalMap, LayerMap } from './composite.js';
 import {
-  AlphaBetaRule,
-  Composite,
-  type CompositePrimitive,
   EpsilonAlpha2Beta1,
   EpsilonAlpha2Beta1Flat,
   EpsilonGammaBox,
   EpsilonPlus,
   EpsilonPlusFlat,
-  EpsilonRule,
-  FlatRule,
-  GammaRule,
-  GeneralizedGammaRule,
-  GlobalMap,
-  LayerMap,
-  LayerNormRule,
-  PassRule,
-  type Rule,
-  WSquareRule,
-  ZBoxRule,
-  ZeroRule,
-  ZPlusRule,
-} from '@xai-ts/lrp';
-import { CompositeSpecError } from './errors.js';
+} from './presets.js';
+import { EpsilonRule, FlatRule, GammaRule, PassRule, WSquareRule, ZeroRule } from './rules/basic.js';
+import { LayerNormRule } from './rules/layernorm.js';
+import { AlphaBetaRule, GeneralizedGammaRule, ZBoxRule, ZPlusRule } from './rules/multipass.js';
+import type { Rule } from './rules/rule.js';
+
+// Composites as plain data: what can cross to a worker (a Web Worker, a worker thread) or be read from a JSON file.
 
 /**
- * A rule as plain data, so it can cross to a worker: the rule's class name and its numeric options, as in
+ * A composite or rule spec does not describe anything that can be built: an unknown preset or rule, an unknown
+ * option, or a value of the wrong type or range.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   compositeFromSpec({ preset: 'EpsilonPlusFlatt' as PresetName });
+ * } catch (e) {
+ *   // CompositeSpecError: unknown preset "EpsilonPlusFlatt"; use one of EpsilonGammaBox, EpsilonPlus, ...
+ *   if (e instanceof CompositeSpecError) console.error(e.message);
+ * }
+ * ```
+ */
+export class CompositeSpecError extends XaiError {}
+
+/**
+ * A rule as plain data, so it can cross to a worker or be stored as JSON: the rule's class name and its numeric options, as in
  * `{ rule: 'EpsilonRule', epsilon: 0.25 }` or `{ rule: 'AlphaBetaRule', alpha: 2, beta: 1 }`.
  *
  * @example
@@ -67,7 +74,7 @@ export interface PresetSpecOptions {
 }
 
 /**
- * A composite as plain data, so it can cross to a worker. Rules apply from the weakest to the strongest: `default`
+ * A composite as plain data, so it can cross to a worker or be stored as JSON. Rules apply from the weakest to the strongest: `default`
  * (instead of ZeroRule where nothing else matches), then the `preset`, then `rules` (by layer name). At least one
  * must be given.
  *

@@ -1,19 +1,15 @@
+import { loadCase } from '@xai-ts/testing';
+import { describe, expect, it } from 'vitest';
 import {
+  CompositeSpecError,
+  compositeFromSpec,
   EpsilonAlpha2Beta1,
   EpsilonAlpha2Beta1Flat,
   EpsilonGammaBox,
   EpsilonPlus,
   EpsilonPlusFlat,
   LRP,
-} from '@xai-ts/lrp';
-import { loadCase } from '@xai-ts/testing';
-import { describe, expect, it } from 'vitest';
-import {
-  BackendSetupError,
-  CompositeSpecError,
-  compositeFromSpec,
   ruleFromSpec,
-  selectBackend,
 } from '../src/index.js';
 
 const cnn = loadCase('cnn');
@@ -101,18 +97,5 @@ describe('compositeFromSpec', () => {
   ])('rejects %j', (spec, message) => {
     expect(() => compositeFromSpec(spec as never)).toThrow(CompositeSpecError);
     expect(() => compositeFromSpec(spec as never)).toThrow(message);
-  });
-});
-
-describe('selectBackend in this process', () => {
-  it('takes cpu when asked for cpu', async () => {
-    expect(await selectBackend({ prefer: ['cpu'] })).toBe('cpu');
-  });
-
-  it('says so when none of the preferred backends is installed', async () => {
-    await expect(selectBackend({ prefer: ['tensorflow'] })).rejects.toThrow(
-      /none of the backends tensorflow could start/,
-    );
-    await expect(selectBackend({ prefer: ['webgpu' as never] })).rejects.toThrow(BackendSetupError);
   });
 });
