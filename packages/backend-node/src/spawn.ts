@@ -3,17 +3,20 @@ import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import { BackendSetupError, WorkerPoolError } from './errors.js';
-import type { WorkerBackend, WorkerReply } from './protocol.js';
+import type { WorkerEndpoint } from '@xai-ts/workers';
+import { BackendSetupError } from './errors.js';
 
-// How the Node pool makes its workers: worker_threads running dist/worker.js.
+// How the Node pool makes its workers: worker_threads running dist/worker.js, as endpoints of @xai-ts/workers' pool.
 
-/** What a worker reports once its backend, model and analyzer are ready. */
-export interface Ready {
-  readonly backend: string;
-  readonly inputShape: readonly (number | null)[];
-  readonly outputsPerSample: number;
-}
+/**
+ * The backends a pool worker can run on.
+ *
+ * @example
+ * ```ts
+ * const backend: WorkerBackend = 'wasm';
+ * ```
+ */
+export type WorkerBackend = 'wasm' | 'cpu';
 
 const require = createRequire(import.meta.url);
 const SOURCE_CONDITION = '@xai-ts/source';
@@ -59,38 +62,22 @@ export function setupUrl(entry: string | URL): string {
   return pathToFileURL(isAbsolute(entry) ? entry : resolve(entry)).href;
 }
 
-export function waitReady(worker: Worker, index: number): Promise<Ready> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-    };
-    const onMessage = (reply: WorkerReply) => {
-      if (reply.type === 'ready') {
-        done();
-        resolve(reply);
-      } else if (reply.type === 'init-error') {
-        done();
-        reject(
-          new WorkerPoolError(
-            `worker ${index} could not start: ${reply.error.name}: ${reply.error.message}`,
-            index,
-            reply.error.name,
-          ),
-        );
-      }
-    };
-    const onError = (e: Error) => {
-      done();
-      reject(new WorkerPoolError(`worker ${index} crashed while starting: ${e.message}`, index));
-    };
-    const onExit = (code: number) => {
-      done();
-      reject(new WorkerPoolError(`worker ${index} exited with code ${code} while starting`, index));
-    };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-  });
+/**
+ * A worker thread as a pool endpoint. Idle workers are unref'd, so that they do not keep the process alive; a
+ * worker is ref'd while it has work.
+ */
+export function nodeEndpoint(worker: Worker): WorkerEndpoint {
+  return {
+    postMessage: (message, transfer) => worker.postMessage(message, transfer),
+    listen(onMessage, onFailure) {
+      worker.on('message', onMessage);
+      worker.on('error', (e) => onFailure({ reason: 'crashed', detail: e.message }));
+      worker.on('messageerror', (e) =>
+        onFailure({ reason: 'sent a message that could not be read', detail: e.message }),
+      );
+      worker.on('exit', (code) => onFailure({ reason: `exited with code ${code}` }));
+    },
+    terminate: () => worker.terminate(),
+    busy: (busy) => (busy ? worker.ref() : worker.unref()),
+  };
 }

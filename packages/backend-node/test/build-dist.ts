@@ -4,17 +4,26 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// Worker threads cannot run the TypeScript sources, so the pool and subprocess tests run dist/: build it when it is
-// missing or older than a source file (under turbo, `build` has already run and this does nothing).
-const root = fileURLToPath(new URL('..', import.meta.url));
+// Worker threads cannot run the TypeScript sources, so the pool and subprocess tests run dist/, of this package and
+// of the workspace packages the worker script imports: build each that is missing or older than a source file, in
+// dependency order (under turbo, `build` has already run and this does nothing).
+const packages = fileURLToPath(new URL('../..', import.meta.url));
+const ORDER = ['xai-base', 'canonize', 'lrp', 'workers', 'backend-node'];
 
 function newest(dir: string): number {
-  return Math.max(...readdirSync(dir).map((f) => statSync(join(dir, f)).mtimeMs));
+  return Math.max(
+    ...readdirSync(dir, { withFileTypes: true }).map((f) =>
+      f.isDirectory() ? newest(join(dir, f.name)) : statSync(join(dir, f.name)).mtimeMs,
+    ),
+  );
 }
 
 export default function setup(): void {
-  const built = join(root, 'dist', 'worker.js');
-  if (existsSync(built) && statSync(built).mtimeMs >= newest(join(root, 'src'))) return;
-  const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  for (const name of ORDER) {
+    const root = join(packages, name);
+    const built = join(root, 'dist', 'index.js');
+    if (existsSync(built) && statSync(built).mtimeMs >= newest(join(root, 'src'))) continue;
+    const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  }
 }

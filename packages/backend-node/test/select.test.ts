@@ -1,4 +1,5 @@
 import * as lrp from '@xai-ts/lrp';
+import * as workers from '@xai-ts/workers';
 import { describe, expect, it } from 'vitest';
 import {
   BackendSetupError,
@@ -6,13 +7,15 @@ import {
   compositeFromSpec,
   ruleFromSpec,
   selectBackend,
+  WorkerPoolError,
 } from '../src/index.js';
 
 describe('names kept from earlier versions', () => {
-  it('re-exports the composite specs of @xai-ts/lrp', () => {
+  it('re-exports the composite specs of @xai-ts/lrp and the pool error of @xai-ts/workers', () => {
     expect(compositeFromSpec).toBe(lrp.compositeFromSpec);
     expect(ruleFromSpec).toBe(lrp.ruleFromSpec);
     expect(CompositeSpecError).toBe(lrp.CompositeSpecError);
+    expect(WorkerPoolError).toBe(workers.WorkerPoolError);
   });
 });
 

@@ -1,17 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
 import {
+  Explanation,
   IndexSelector,
   MaxActivationSelector,
   OutputSelectionError,
   type OutputSelector,
 } from '@xai-ts/base';
-import { BackendSetupError } from './errors.js';
+import { WorkerPoolError } from './errors.js';
+import type { ChunkResult } from './protocol.js';
 
-// The part of a worker pool that does not depend on how workers are made: what travels, and how a batch is split.
+// How a batch is split into chunks for the workers and put back together; nothing here knows how workers are made.
 
 /**
- * What `LRPWorkerPool.analyze` accepts as a selection: what `analyze()` accepts, except custom selectors (they
- * cannot be sent to a worker).
+ * What a pool's `analyze` accepts as a selection: what `analyze()` accepts, except custom selectors (they cannot be
+ * sent to a worker).
  *
  * @example
  * ```ts
@@ -20,14 +22,25 @@ import { BackendSetupError } from './errors.js';
  */
 export type PoolSelection = number | readonly number[] | IndexSelector | MaxActivationSelector | undefined;
 
-/** A model's saved artifacts, which a worker loads with `tf.io.fromMemory`. */
-export async function toArtifacts(
+/**
+ * A model's saved artifacts (topology, weight specs and weights in memory), as a worker loads them with
+ * `tf.io.fromMemory`. Artifacts pass through unchanged.
+ *
+ * @param model - a `tf.LayersModel`, or artifacts already saved
+ * @throws {@link WorkerPoolError} for anything else
+ *
+ * @example
+ * ```ts
+ * const artifacts = await modelArtifacts(model);
+ * const copy = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+ * ```
+ */
+export async function modelArtifacts(
   model: tf.LayersModel | tf.io.ModelArtifacts,
 ): Promise<tf.io.ModelArtifacts> {
   if (typeof (model as tf.LayersModel).save === 'function') {
-    const layers = model as tf.LayersModel;
     let saved: tf.io.ModelArtifacts | undefined;
-    await layers.save(
+    await (model as tf.LayersModel).save(
       tf.io.withSaveHandler(async (artifacts) => {
         saved = artifacts;
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
@@ -42,8 +55,8 @@ export async function toArtifacts(
     !artifacts.modelTopology ||
     !artifacts.weightSpecs
   )
-    throw new BackendSetupError(
-      'LRPWorkerPool needs a tf.LayersModel or its saved artifacts (modelTopology, weightSpecs, weightData), as model.save(tf.io.withSaveHandler(...)) gives them',
+    throw new WorkerPoolError(
+      'a worker pool needs a tf.LayersModel or its saved artifacts (modelTopology, weightSpecs, weightData), as model.save(tf.io.withSaveHandler(...)) gives them',
     );
   return artifacts;
 }
@@ -90,4 +103,33 @@ export function wireSelection(
     );
   for (const i of index) checkIndex(i, outputs);
   return index;
+}
+
+/** The chunks' results, in batch order, as one explanation of `x`. */
+export function joinChunks(
+  x: tf.Tensor,
+  chunks: readonly [number, number][],
+  results: readonly ChunkResult[],
+): Explanation {
+  const n = x.shape[0]!;
+  const perSample = x.size / n;
+  const outShape = [n, ...results[0]!.outputShape.slice(1)];
+  const outPerSample = outShape.slice(1).reduce((a, b) => a * b, 1);
+  const val = new Float32Array(x.size);
+  const output = new Float32Array(n * outPerSample);
+  const outputSelection: number[] = [];
+  results.forEach((r, k) => {
+    const from = chunks[k]![0];
+    val.set(r.val, from * perSample);
+    output.set(r.output, from * outPerSample);
+    outputSelection.push(...r.selection);
+  });
+  return new Explanation({
+    val: tf.tensor(val, x.shape),
+    input: x,
+    output: tf.tensor(output, outShape),
+    outputSelection,
+    analyzer: 'LRP',
+    heatmap: 'attribution',
+  });
 }
