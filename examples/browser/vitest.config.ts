@@ -1,6 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
-// The end-to-end test drives the built page (dist/) in Debian's Chromium.
+// The end-to-end tests drive the built pages (dist/) in Debian's Chromium, one file at a time (each starts a
+// browser whose workers need the machine's cores).
 export default defineConfig({
-  test: { include: ['test/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    fileParallelism: false,
+  },
 });

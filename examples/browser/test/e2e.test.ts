@@ -1,56 +1,16 @@
 // Drives the built page (dist/) in Debian's Chromium with playwright-core: pick a demo image and an analyzer, draw,
 // and check the heatmap canvas's pixels against the same explanation computed here in Node.
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '@xai-ts/base';
 import { heatmap } from '@xai-ts/heatmap';
 import { EpsilonPlusFlat, LRP } from '@xai-ts/lrp';
 import { demoDataset, loadDemoModel } from '@xai-ts/zoo';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLES } from '../src/samples.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && process.env.CI)
-  throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (apt-get install -y chromium)`);
-if (!hasChromium)
-  console.warn(
-    `SKIPPING the browser end-to-end test: ${CHROMIUM} is not installed (apt-get install -y chromium to run it)`,
-  );
-
-const dist = fileURLToPath(new URL('../dist/', import.meta.url));
-const shots = fileURLToPath(new URL('../out/', import.meta.url));
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json',
-  '.png': 'image/png',
-};
-
-/** A static file server for dist/ on 127.0.0.1, on a free port. */
-function serve(): Promise<Server> {
-  const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    const file = join(dist, path.endsWith('/') ? `${path}index.html` : path);
-    if (!file.startsWith(dist)) return void res.writeHead(403).end();
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      res.writeHead(404).end('not found');
-    }
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
+import { hasChromium, type OpenPage, openPage, shots } from './browser.js';
 
 interface Pixels {
   width: number;
@@ -59,48 +19,18 @@ interface Pixels {
 }
 
 describe.skipIf(!hasChromium)('browser demo (Chromium)', () => {
-  let server: Server;
-  let context: BrowserContext;
+  let opened: OpenPage;
   let page: Page;
-  let profile: string;
-  const errors: string[] = [];
+  let errors: string[];
 
   beforeAll(async () => {
-    expect(existsSync(join(dist, 'index.html')), 'dist/index.html is missing: run the build first').toBe(
-      true,
-    );
-    server = await serve();
-    profile = await mkdtemp(join(tmpdir(), 'xai-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-      viewport: { width: 1200, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    const { port } = server.address() as AddressInfo;
-    await page.goto(`http://127.0.0.1:${port}/`);
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    opened = await openPage('');
+    ({ page, errors } = opened);
     await mkdir(shots, { recursive: true });
   });
 
   afterAll(async () => {
-    await context?.close();
-    await new Promise((resolve) => server?.close(resolve));
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await opened?.close();
   });
 
   /** Selects an analyzer (or clicks something) and waits for the new heatmap. */

@@ -27,6 +27,8 @@ export class WorkerPoolError extends XaiError {
    */
   constructor(message: string, worker = -1, remoteName?: string) {
     super(message);
+    // Explicit: bundlers that minify rename the class, and with it the name XaiError would take from it.
+    this.name = 'WorkerPoolError';
     this.worker = worker;
     this.remoteName = remoteName;
   }
