@@ -8,6 +8,7 @@ import {
   type LinearMap,
   type Padding,
 } from './linear.js';
+import { maxPoolingSupport } from './pooling.js';
 
 /**
  * Layer type groups, used by type maps in composites (Zennit's layer types, LRP.jl's layer unions).
@@ -237,14 +238,9 @@ registerLayer('Concatenate', {
 });
 registerLayer('Add', { kind: 'add', groups: ['merge'] });
 
-for (const name of [
-  'MaxPooling1D',
-  'MaxPooling2D',
-  'GlobalMaxPooling1D',
-  'GlobalMaxPooling2D',
-  'GlobalMaxPool1D',
-  'GlobalMaxPool2D',
-])
+registerLayer('MaxPooling1D', maxPoolingSupport(true));
+registerLayer('MaxPooling2D', maxPoolingSupport(false));
+for (const name of ['GlobalMaxPooling1D', 'GlobalMaxPooling2D', 'GlobalMaxPool1D', 'GlobalMaxPool2D'])
   registerLayer(name, { kind: 'function', groups: ['pooling', 'maxPooling'] });
 for (const name of [
   'AveragePooling1D',

@@ -5,16 +5,17 @@ export const DEFAULT_STABILIZER = 1e-9;
 
 /**
  * `stab(z, e) = z == 0 ? e : z + sign(z)·e`: moves the denominator away from zero, keeping its sign
- * (sign(0) counts as +1).
+ * (sign(0) counts as +1). Where the sign of `z` is known by construction, one op replaces three: `z + e` for
+ * `'nonNegative'`, `z − e` for `'nonPositive'` (which gives −e rather than e where z = 0; a rule may say
+ * `'nonPositive'` only where z = 0 means that every term of z is 0, so that nothing is divided by it).
  *
  * @example
  * ```ts
  * stabilize(tf.tensor1d([-2, 0, 3]), 0.5); // [-2.5, 0.5, 3.5]
  * ```
  */
-export function stabilize(z: tf.Tensor, epsilon: number): tf.Tensor {
-  return tf.tidy(() => {
-    const sign = tf.where(tf.greaterEqual(z, 0), tf.onesLike(z), tf.onesLike(z).neg());
-    return tf.add(z, tf.mul(sign, epsilon));
-  });
+export function stabilize(z: tf.Tensor, epsilon: number, sign?: 'nonNegative' | 'nonPositive'): tf.Tensor {
+  if (sign === 'nonNegative') return tf.add(z, epsilon);
+  if (sign === 'nonPositive') return tf.sub(z, epsilon);
+  return tf.tidy(() => tf.where(tf.greaterEqual(z, 0), tf.add(z, epsilon), tf.sub(z, epsilon)));
 }

@@ -36,3 +36,18 @@ for (const name of ['mlp', 'cnn', 'cnn_bn', 'cnn_nobias'] as CaseName[]) {
     });
   });
 }
+
+describe('max pooling on wasm', () => {
+  it("routes to each window's first maximum where the maximum is ≤ 0 (TF.js's wasm MaxPoolGrad does not)", async () => {
+    const { layerSupport } = await import('../src/layers.js');
+    const layer = tf.layers.maxPooling2d({ poolSize: 2 });
+    // windows (2×2, row-major): {-1,-2,0,0} → index 8; {-3,-4,0,0} → 10; {1,2,-5,-1} → 5; {3,0,0,-2} → 6
+    const a = tf.tensor4d([-1, -2, -3, -4, 1, 2, 3, 0, 0, 0, 0, 0, -5, -1, 0, -2], [1, 2, 8, 1]);
+    const s = tf.ones([1, 1, 4, 1]);
+    const support = layerSupport('MaxPooling2D');
+    if (support?.kind !== 'function' || !support.vjp) throw new Error('MaxPooling2D has no vjp');
+    const [routed] = support.vjp(layer, [a], s);
+    expect(Array.from(routed!.dataSync())).toEqual([0, 0, 0, 0, 0, 1, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0]);
+    tf.dispose([a, s, routed!]);
+  });
+});
