@@ -1,6 +1,6 @@
 /**
  * `pnpm bench`: forward, input gradient, LRP with each preset (and CRP, gradients where present) on VGG16 at
- * 224×224×3, as the median of several runs after a warm-up, and as ratios to the forward pass of the same run.
+ * 224×224×3, as the median of several runs after a warm-up, and as ratios to forward passes timed alternately with them.
  *
  *   node dist/run.js [--quick] [--json results.json] [--backend wasm|cpu] [--threads 2] [--batch 1,8] [--runs 5]
  *                    [--only lrp,crp,gradient]
@@ -30,6 +30,8 @@ interface Result {
   batch: number;
   threads: number;
   medianMs: number;
+  /** The forward pass's median, measured alternately with this entry's runs. */
+  forwardMs: number;
   ratioToForward: number;
   peakBytes?: number;
 }
@@ -79,6 +81,35 @@ async function peak(f: () => tf.Tensor | tf.Tensor[]): Promise<number> {
   return info.peakBytes;
 }
 
+/**
+ * Median wall times of `f` and of the forward pass, measured alternately (forward, f, forward, f, …) after a
+ * warm-up of each: the machine's load drifts over a long run, and each ratio compares times taken side by side.
+ */
+async function timeAgainstForward(
+  f: () => tf.Tensor | tf.Tensor[],
+  forward: () => tf.Tensor,
+  n: number,
+): Promise<{ ms: number; forwardMs: number }> {
+  const once = async (g: () => tf.Tensor | tf.Tensor[]) => {
+    const t0 = performance.now();
+    const out = g();
+    const list = Array.isArray(out) ? out : [out];
+    await Promise.all(list.map((t) => t.data()));
+    const dt = performance.now() - t0;
+    tf.dispose(list);
+    return dt;
+  };
+  await once(forward);
+  await once(f);
+  const fs: number[] = [];
+  const ts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    fs.push(await once(forward));
+    ts.push(await once(f));
+  }
+  return { ms: median(ts), forwardMs: median(fs) };
+}
+
 async function main(): Promise<void> {
   // Forward pass and analyzers always run under the same thread count, so the ratios stay comparable.
   let threads = 1;
@@ -98,7 +129,7 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   const only = values.only;
   console.log(
-    `xai-ts bench: VGG16 224×224×3, backend ${backend} (${threads} thread${threads === 1 ? '' : 's'}), ${runs} runs after a warm-up`,
+    `xai-ts bench: VGG16 224×224×3, backend ${backend} (${threads} thread${threads === 1 ? '' : 's'}), ${runs} runs after a warm-up, each alternating with a forward pass (ratios are to that forward pass)`,
   );
   for (const batch of batches) {
     const x = tf.randomUniform([batch, 224, 224, 3], -2, 2, 'float32', 1);
@@ -109,16 +140,18 @@ async function main(): Promise<void> {
         batch,
         threads,
         medianMs: ms,
+        forwardMs: forward,
         ratioToForward: ms / forward,
         ...(peakBytes ? { peakBytes } : {}),
       });
       console.log(
-        `  batch ${batch}  ${name.padEnd(28)} ${ms.toFixed(0).padStart(8)} ms  ${(ms / forward).toFixed(2).padStart(6)}×${
+        `  batch ${batch}  ${name.padEnd(28)} ${ms.toFixed(0).padStart(8)} ms  ${(ms / forward).toFixed(2).padStart(6)}× (forward beside it ${forward.toFixed(0)} ms)${
           peakBytes ? `  peak ${(peakBytes / 2 ** 20).toFixed(0)} MiB` : ''
         }`,
       );
     };
-    const forwardMs = await time(() => model.predict(x) as tf.Tensor, runs);
+    const forward = () => model.predict(x) as tf.Tensor;
+    const forwardMs = await time(forward, runs);
     row('forward', forwardMs, forwardMs);
     const run = (what: string) => !only || only.split(',').includes(what);
     for (const [name, make] of presets) {
@@ -129,8 +162,8 @@ async function main(): Promise<void> {
         e.output.dispose();
         return e.val;
       };
-      const ms = await time(call, runs);
-      row(`lrp:${name}`, ms, forwardMs, quick ? undefined : await peak(call));
+      const t = await timeAgainstForward(call, forward, runs);
+      row(`lrp:${name}`, t.ms, t.forwardMs, quick ? undefined : await peak(call));
       lrp.dispose();
     }
     if (run('crp')) {
@@ -141,8 +174,8 @@ async function main(): Promise<void> {
         e.output.dispose();
         return e.val;
       };
-      const ms = await time(call, runs);
-      row('crp:8', ms, forwardMs, quick ? undefined : await peak(call));
+      const t = await timeAgainstForward(call, forward, runs);
+      row('crp:8', t.ms, t.forwardMs, quick ? undefined : await peak(call));
       lrp.dispose();
     }
     // Autodiff through the whole model last: its peak memory leaves the WASM heap too fragmented for big
@@ -154,11 +187,13 @@ async function main(): Promise<void> {
         e.output.dispose();
         return e.val;
       };
-      row('gradient', await time(call, runs), forwardMs);
+      const t = await timeAgainstForward(call, forward, runs);
+      row('gradient', t.ms, t.forwardMs);
       const grad = tf.grad((v: tf.Tensor) =>
         tf.sum((model.predict(v) as tf.Tensor).slice([0, 0], [batch, 1])),
       );
-      row('tf.grad', await time(() => grad(x), runs), forwardMs);
+      const g = await timeAgainstForward(() => grad(x), forward, runs);
+      row('tf.grad', g.ms, g.forwardMs);
     }
     x.dispose();
   }
