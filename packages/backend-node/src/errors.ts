@@ -9,4 +9,6 @@ import { XaiError } from '@xai-ts/base';
  * try { await enableWasmThreads(4); } catch (e) { if (e instanceof BackendSetupError) console.error(e.message); }
  * ```
  */
-export class BackendSetupError extends XaiError {}
+export class BackendSetupError extends XaiError {
+  override name = 'BackendSetupError';
+}

@@ -13,4 +13,6 @@ import { XaiError } from '@xai-ts/base';
  * }
  * ```
  */
-export class ModelRebuildError extends XaiError {}
+export class ModelRebuildError extends XaiError {
+  override name = 'ModelRebuildError';
+}

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { XaiError } from '@xai-ts/base';
 
 /** A model whose structure cannot be read as a layer graph (shared layers, several outputs, ...). */
-export class ModelGraphError extends XaiError {}
+export class ModelGraphError extends XaiError {
+  override name = 'ModelGraphError';
+}
 
 /** Where a layer's input comes from: a model input, or the output of another layer of the graph. */
 export type Source =

@@ -11,7 +11,9 @@ import { ZooError } from '@xai-ts/zoo';
  * throw new CliError("unknown method 'lrpp': use lrp, crp, gradient, ...");
  * ```
  */
-export class CliError extends XaiError {}
+export class CliError extends XaiError {
+  override name = 'CliError';
+}
 
 /**
  * An error as one line: the message's lines joined, list markers dropped. TF.js, the zoo and the model check write

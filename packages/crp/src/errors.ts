@@ -9,7 +9,9 @@ import { XaiError } from '@xai-ts/base';
  * new CRP(lrp, 'conv9', new TopNFeatures(2)); // ConceptLayerError: the model has no layer named "conv9"; ...
  * ```
  */
-export class ConceptLayerError extends XaiError {}
+export class ConceptLayerError extends XaiError {
+  override name = 'ConceptLayerError';
+}
 
 /**
  * Conditions that cannot be applied: an empty condition, a layer listed without feature ids, ids that are not
@@ -21,7 +23,9 @@ export class ConceptLayerError extends XaiError {}
  * new MultiLayerCRP(lrp, { conv2d_2: [] }); // ConditionError: condition 0 lists no feature ids for layer "conv2d_2" ...
  * ```
  */
-export class ConditionError extends XaiError {}
+export class ConditionError extends XaiError {
+  override name = 'ConditionError';
+}
 
 /**
  * An invalid CRP option, such as a `batchSize` that is not a positive integer.
@@ -31,4 +35,6 @@ export class ConditionError extends XaiError {}
  * new CRP(lrp, 'conv2d_2', new TopNFeatures(2), { batchSize: 0 }); // CRPOptionError: batchSize must be ...
  * ```
  */
-export class CRPOptionError extends XaiError {}
+export class CRPOptionError extends XaiError {
+  override name = 'CRPOptionError';
+}

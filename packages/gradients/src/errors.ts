@@ -9,7 +9,9 @@ import { InputShapeError, XaiError } from '@xai-ts/base';
  * new SmoothGrad(model, { std: -0.1 }); // AnalyzerOptionError: SmoothGrad: std must be a finite number ≥ 0, got -0.1 ...
  * ```
  */
-export class AnalyzerOptionError extends XaiError {}
+export class AnalyzerOptionError extends XaiError {
+  override name = 'AnalyzerOptionError';
+}
 
 /**
  * A baseline (reference input) of Integrated Gradients or an interpolation augmentation whose shape fits neither
@@ -21,7 +23,9 @@ export class AnalyzerOptionError extends XaiError {}
  * // BaselineShapeError: the baseline has shape [8,8,3] but the input has shape [2,16,16,3] ...
  * ```
  */
-export class BaselineShapeError extends InputShapeError {}
+export class BaselineShapeError extends InputShapeError {
+  override name = 'BaselineShapeError';
+}
 
 /**
  * A Grad-CAM feature layer that cannot be used: an unknown name, an index out of range, or a layer whose output has
@@ -32,7 +36,9 @@ export class BaselineShapeError extends InputShapeError {}
  * new GradCAM(model, { layer: 'conv9' }); // GradCAMLayerError: model "cnn" has no layer "conv9"; its layers are ...
  * ```
  */
-export class GradCAMLayerError extends XaiError {}
+export class GradCAMLayerError extends XaiError {
+  override name = 'GradCAMLayerError';
+}
 
 /**
  * A wrapped analyzer whose explanations an augmentation cannot combine: one that returns a different number of
@@ -45,4 +51,6 @@ export class GradCAMLayerError extends XaiError {}
  * // AugmentationError: InterpolationAugmentation(GradCAM) multiplies the mean map by (input − baseline) ...
  * ```
  */
-export class AugmentationError extends XaiError {}
+export class AugmentationError extends XaiError {
+  override name = 'AugmentationError';
+}

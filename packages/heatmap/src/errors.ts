@@ -9,7 +9,9 @@ import { XaiError } from '@xai-ts/base';
  * heatmap(tf.zeros([16, 16])); // HeatmapShapeError: ... has rank 2 ...; add the batch axis with x.expandDims(0)
  * ```
  */
-export class HeatmapShapeError extends XaiError {}
+export class HeatmapShapeError extends XaiError {
+  override name = 'HeatmapShapeError';
+}
 
 /**
  * An option that is not understood: an unknown colormap, reduction or range-scale name (the message lists the
@@ -20,7 +22,9 @@ export class HeatmapShapeError extends XaiError {}
  * heatmap(expl, { reduce: 'mean' as Reduction }); // HeatmapOptionError: unknown reduce 'mean'; use one of ...
  * ```
  */
-export class HeatmapOptionError extends XaiError {}
+export class HeatmapOptionError extends XaiError {
+  override name = 'HeatmapOptionError';
+}
 
 /**
  * Values that cannot be coloured: NaN or ±Infinity in an explanation or a relevance vector.
@@ -30,7 +34,9 @@ export class HeatmapOptionError extends XaiError {}
  * heatmap(tf.tensor4d([NaN], [1, 1, 1, 1])); // HeatmapValueError: sample 0 holds NaN at (y 0, x 0) ...
  * ```
  */
-export class HeatmapValueError extends XaiError {}
+export class HeatmapValueError extends XaiError {
+  override name = 'HeatmapValueError';
+}
 
 /**
  * A browser-only function called where the browser API it needs (`ImageData`, a 2D canvas context) is missing.
@@ -40,4 +46,6 @@ export class HeatmapValueError extends XaiError {}
  * toImageData(map); // in Node: HeatmapEnvironmentError: ImageData is not available here ...
  * ```
  */
-export class HeatmapEnvironmentError extends XaiError {}
+export class HeatmapEnvironmentError extends XaiError {
+  override name = 'HeatmapEnvironmentError';
+}

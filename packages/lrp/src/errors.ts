@@ -20,6 +20,7 @@ export interface ModelProblem {
  * ```
  */
 export class ModelCheckError extends XaiError {
+  override name = 'ModelCheckError';
   /** Every problem found. */
   readonly problems: readonly ModelProblem[];
 
@@ -43,7 +44,9 @@ export class ModelCheckError extends XaiError {
  * new LRP(model, new GammaRule()); // RuleCompatibilityError if the model has a pooling layer
  * ```
  */
-export class RuleCompatibilityError extends ModelCheckError {}
+export class RuleCompatibilityError extends ModelCheckError {
+  override name = 'RuleCompatibilityError';
+}
 
 /**
  * A composite primitive names a layer that does not exist (unknown name, index out of range, empty range).
@@ -53,4 +56,6 @@ export class RuleCompatibilityError extends ModelCheckError {}
  * new LRP(model, new Composite(new LayerMap('nope', new EpsilonRule()))); // CompositeError
  * ```
  */
-export class CompositeError extends XaiError {}
+export class CompositeError extends XaiError {
+  override name = 'CompositeError';
+}

@@ -28,7 +28,9 @@ import type { Rule } from './rules/rule.js';
  * }
  * ```
  */
-export class CompositeSpecError extends XaiError {}
+export class CompositeSpecError extends XaiError {
+  override name = 'CompositeSpecError';
+}
 
 /**
  * A rule as plain data, so it can cross to a worker or be stored as JSON: the rule's class name and its numeric options, as in

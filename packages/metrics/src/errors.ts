@@ -10,7 +10,9 @@ import { XaiError } from '@xai-ts/base';
  * // MetricShapeError: the relevance has image size 8×8 but the mask 16×16 ...
  * ```
  */
-export class MetricShapeError extends XaiError {}
+export class MetricShapeError extends XaiError {
+  override name = 'MetricShapeError';
+}
 
 /**
  * A value a metric cannot score: an empty mask, NaN or ±Infinity in a relevance map, or an option out of range.
@@ -21,4 +23,6 @@ export class MetricShapeError extends XaiError {}
  * // MetricValueError: the mask of sample 0 marks no pixel ...
  * ```
  */
-export class MetricValueError extends XaiError {}
+export class MetricValueError extends XaiError {
+  override name = 'MetricValueError';
+}

@@ -15,6 +15,7 @@ import { XaiError } from '@xai-ts/base';
  * ```
  */
 export class WorkerPoolError extends XaiError {
+  override name = 'WorkerPoolError';
   /** The 0-based index of the worker concerned, or -1 when the pool as a whole is concerned. */
   readonly worker: number;
   /** The name of the error class the worker reported (for example `OutputSelectionError`), if any. */
@@ -27,8 +28,6 @@ export class WorkerPoolError extends XaiError {
    */
   constructor(message: string, worker = -1, remoteName?: string) {
     super(message);
-    // Explicit: bundlers that minify rename the class, and with it the name XaiError would take from it.
-    this.name = 'WorkerPoolError';
     this.worker = worker;
     this.remoteName = remoteName;
   }

@@ -7,6 +7,9 @@
  * ```
  */
 export class XaiError extends Error {
+  // Every subclass names itself in a field like this one: bundlers that minify rename classes, so the constructor's
+  // `new.target.name` is only the fallback for subclasses written elsewhere.
+  override name = 'XaiError';
   /** @param message - what was wrong, where, and what to do about it */
   constructor(message: string) {
     super(message);
@@ -22,7 +25,9 @@ export class XaiError extends Error {
  * analyze(tf.zeros([16, 16, 3]), lrp); // InputShapeError: ... add the batch axis with x.expandDims(0)
  * ```
  */
-export class InputShapeError extends XaiError {}
+export class InputShapeError extends XaiError {
+  override name = 'InputShapeError';
+}
 
 /**
  * An input tensor that holds values no analyzer can explain: NaN, ±Infinity, or a non-float dtype.
@@ -32,7 +37,9 @@ export class InputShapeError extends XaiError {}
  * analyze(tf.tensor2d([[NaN, 1]]), lrp); // InvalidInputError: input holds NaN at [0, 0] ...
  * ```
  */
-export class InvalidInputError extends XaiError {}
+export class InvalidInputError extends XaiError {
+  override name = 'InvalidInputError';
+}
 
 /**
  * An output selection that does not fit the model's output: an index out of range, or an array of indices whose
@@ -43,7 +50,9 @@ export class InvalidInputError extends XaiError {}
  * analyze(x, lrp, 1000); // OutputSelectionError: class index 1000 is out of range: the model has 10 outputs ...
  * ```
  */
-export class OutputSelectionError extends XaiError {}
+export class OutputSelectionError extends XaiError {
+  override name = 'OutputSelectionError';
+}
 
 /**
  * A feature selection (used by CRP) that does not fit the layer's relevance: n ≤ 0, n larger than the number of
@@ -54,4 +63,6 @@ export class OutputSelectionError extends XaiError {}
  * new TopNFeatures(0); // FeatureSelectionError: TopNFeatures needs n ≥ 1, got 0
  * ```
  */
-export class FeatureSelectionError extends XaiError {}
+export class FeatureSelectionError extends XaiError {
+  override name = 'FeatureSelectionError';
+}

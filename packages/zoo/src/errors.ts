@@ -8,6 +8,7 @@
  * ```
  */
 export class ZooError extends Error {
+  override name = 'ZooError';
   /** @param message - what was wrong, where, and what to do about it */
   constructor(message: string) {
     super(message);
@@ -23,7 +24,9 @@ export class ZooError extends Error {
  * readSafetensors(new Uint8Array(4)); // WeightsFormatError: a safetensors file has at least 8 bytes, got 4
  * ```
  */
-export class WeightsFormatError extends ZooError {}
+export class WeightsFormatError extends ZooError {
+  override name = 'WeightsFormatError';
+}
 
 /**
  * Weights that do not fit the model: a missing tensor, or one whose shape is not what the layer needs. The
@@ -34,7 +37,9 @@ export class WeightsFormatError extends ZooError {}
  * loadTorchvisionWeights(vgg, tensors); // WeightsMismatchError: "features.0.weight" has shape [64,3,3,3] ...
  * ```
  */
-export class WeightsMismatchError extends ZooError {}
+export class WeightsMismatchError extends ZooError {
+  override name = 'WeightsMismatchError';
+}
 
 /**
  * A weights file that is not where it should be while downloading is off (`offline: true`), or was given by a path
@@ -46,7 +51,9 @@ export class WeightsMismatchError extends ZooError {}
  * // WeightsNotFoundError: ... put timm-vgg16.tv_in1k.safetensors at /home/me/.cache/xai-ts/... (download it from https://...)
  * ```
  */
-export class WeightsNotFoundError extends ZooError {}
+export class WeightsNotFoundError extends ZooError {
+  override name = 'WeightsNotFoundError';
+}
 
 /**
  * A file whose checksum is not the expected one: a corrupted or different download. The message names the file,
@@ -57,7 +64,9 @@ export class WeightsNotFoundError extends ZooError {}
  * await ensureWeightsFile(file); // ChecksumError: ... has SHA-256 ab12..., expected 9f3c...; delete it and download again
  * ```
  */
-export class ChecksumError extends ZooError {}
+export class ChecksumError extends ZooError {
+  override name = 'ChecksumError';
+}
 
 /**
  * A download that failed: a network error, an HTTP error status, or a connection that closed early. Nothing is
@@ -68,4 +77,6 @@ export class ChecksumError extends ZooError {}
  * await downloadFile('http://127.0.0.1:1/x', '/tmp/x'); // DownloadError: could not download ...
  * ```
  */
-export class DownloadError extends ZooError {}
+export class DownloadError extends ZooError {
+  override name = 'DownloadError';
+}
