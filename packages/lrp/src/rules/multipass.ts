@@ -162,13 +162,14 @@ export class AlphaBetaRule extends Rule {
       propagate: (step) => {
         const a = step.inputs[0]!;
         const given = step.denominators;
-        // Wᵀs for the weights that explain a⁺ and those that explain a⁻ (α: W⁺, W⁻; β: W⁻, W⁺), times the input;
-        // each denominator is made only when its part needs it
+        // Wᵀs for the weights that explain a⁺ and those that explain a⁻ (α: W⁺, W⁻; β: W⁻, W⁺), times the input
+        // (where the input is non-negative, the input multiplies α·W⁺ᵀsα − β·W⁻ᵀsβ once, at the end); each
+        // denominator is made only when its part needs it
         const part = (index: number, forPositive: BoundLinear, forNegative: BoundLinear, scale: number) => {
           const d = given ? given[index]! : denominator(a, forPositive, forNegative, index === 0);
           const s = consume(d, !given, (d) => tf.div(step.relevance, d));
           let r: tf.Tensor;
-          if (nonNegative) r = consume(s, true, (s) => times(a, forPositive.transpose(s, a.shape)));
+          if (nonNegative) r = consume(s, true, (s) => forPositive.transpose(s, a.shape));
           else {
             const p = times(pos(a), forPositive.transpose(s, a.shape));
             const n = consume(s, true, (s) => times(neg(a), forNegative.transpose(s, a.shape)));
@@ -177,9 +178,11 @@ export class AlphaBetaRule extends Rule {
           return scale === 1 ? r : consume(r, true, (r) => tf.mul(r, scale));
         };
         const alphaPart = part(0, wp, wn, alpha);
-        if (beta === 0) return [alphaPart];
-        const betaPart = part(1, wn, wp, beta);
-        return [consume(alphaPart, true, (ap) => consume(betaPart, true, (bp) => tf.sub(ap, bp)))];
+        const combined =
+          beta === 0
+            ? alphaPart
+            : consume(alphaPart, true, (ap) => consume(part(1, wn, wp, beta), true, (bp) => tf.sub(ap, bp)));
+        return [nonNegative ? times(a, combined) : combined];
       },
       dispose: () => p.dispose(),
     };
