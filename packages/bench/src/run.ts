@@ -58,20 +58,22 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Median wall time of `f` (which returns tensors to read back, so lazy backends finish). */
+/** One wall time of `f` (which returns tensors to read back, so lazy backends finish). */
+async function timeOnce(f: () => tf.Tensor | tf.Tensor[]): Promise<number> {
+  const t0 = performance.now();
+  const out = f();
+  const list = Array.isArray(out) ? out : [out];
+  await Promise.all(list.map((t) => t.data()));
+  const dt = performance.now() - t0;
+  tf.dispose(list);
+  return dt;
+}
+
+/** Median wall time of `f` over `n` runs after a warm-up. */
 async function time(f: () => tf.Tensor | tf.Tensor[], n: number): Promise<number> {
-  const once = async () => {
-    const t0 = performance.now();
-    const out = f();
-    const list = Array.isArray(out) ? out : [out];
-    await Promise.all(list.map((t) => t.data()));
-    const dt = performance.now() - t0;
-    tf.dispose(list);
-    return dt;
-  };
-  await once(); // warm-up
+  await timeOnce(f);
   const times: number[] = [];
-  for (let i = 0; i < n; i++) times.push(await once());
+  for (let i = 0; i < n; i++) times.push(await timeOnce(f));
   return median(times);
 }
 
@@ -90,22 +92,13 @@ async function timeAgainstForward(
   forward: () => tf.Tensor,
   n: number,
 ): Promise<{ ms: number; forwardMs: number }> {
-  const once = async (g: () => tf.Tensor | tf.Tensor[]) => {
-    const t0 = performance.now();
-    const out = g();
-    const list = Array.isArray(out) ? out : [out];
-    await Promise.all(list.map((t) => t.data()));
-    const dt = performance.now() - t0;
-    tf.dispose(list);
-    return dt;
-  };
-  await once(forward);
-  await once(f);
+  await timeOnce(forward);
+  await timeOnce(f);
   const fs: number[] = [];
   const ts: number[] = [];
   for (let i = 0; i < n; i++) {
-    fs.push(await once(forward));
-    ts.push(await once(f));
+    fs.push(await timeOnce(forward));
+    ts.push(await timeOnce(f));
   }
   return { ms: median(ts), forwardMs: median(fs) };
 }
