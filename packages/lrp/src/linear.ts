@@ -68,8 +68,9 @@ export function denseMap(kernel: tf.Tensor2D, bias: tf.Tensor | null): LinearMap
         apply: (a) =>
           tf.tidy(() => {
             const flat = a.reshape([-1, w2.shape[0]]) as tf.Tensor2D;
-            const z = tf.fused.matMul({ a: flat, b: w2, ...(b ? { bias: b } : {}) });
-            return z.reshape([...a.shape.slice(0, -1), units]);
+            // not tf.fused.matMul: it reshapes the kernel into a 3-D view, which tf.memory() counts as another
+            // kernel-sized tensor (VGG16's fc1: 392 MiB more in every peak-memory figure, though nothing is copied)
+            return addBias(tf.matMul(flat, w2).reshape([...a.shape.slice(0, -1), units]), b);
           }),
         // `s·Wᵀ` computed as `(W·sᵀ)ᵀ`: TF.js's wasm backend runs a matrix product with a transposed operand as a
         // plain loop (8× slower for VGG16's fc1 at batch 1, 12× at batch 8), and W·sᵀ needs no transposed operand.
