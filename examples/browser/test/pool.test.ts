@@ -70,6 +70,8 @@ describe.skipIf(!hasChromium)('LRPWebWorkerPool in Chromium (pool page)', () => 
     expect(f.leakedTensors).toBe(0);
   });
 
+  // Not a test but the measurement behind the browser-pool figures in docs/backends-performance.md: it asserts
+  // nothing and runs only when asked (XAI_POOL_BENCH=1), since speed is measured on request, never in the suite.
   it.runIf(process.env.XAI_POOL_BENCH)(
     'times 1 and 2 workers against the page',
     async () => {
