@@ -4,13 +4,7 @@ import { type LayerGraph, readGraph, type Source } from '@xai-ts/canonize';
 import { checkModel, ruleProblem } from './check.js';
 import { Composite, GlobalMap, type LayerInfo } from './composite.js';
 import { ModelCheckError, type ModelProblem, RuleCompatibilityError } from './errors.js';
-import {
-  activationName,
-  type FunctionSupport,
-  forwardFunction,
-  type LayerSupport,
-  layerSupport,
-} from './layers.js';
+import { AUTODIFF, activationName, forwardFunction, type LayerSupport, layerSupport } from './layers.js';
 import type { BoundLinear, LinearMap } from './linear.js';
 import { type Propagator, Rule, type RuleLayer } from './rules/rule.js';
 import { stabilize } from './stabilize.js';
@@ -79,8 +73,6 @@ interface Plan {
   readonly activation: tf.layers.Layer | null;
   readonly propagator: Propagator | null;
 }
-
-const AUTODIFF: FunctionSupport = { kind: 'function', groups: [] };
 
 /**
  * Layer-wise Relevance Propagation (RelevancePropagation.jl's `LRP`): a composite assigns a rule to every layer; one

@@ -269,6 +269,9 @@ function normalizePadding(
   return [typeof h === 'number' ? [h, h] : h, typeof w === 'number' ? [w, w] : w];
 }
 
+/** How a parameter-free layer without registered support is handled: TF.js autodiff of `layer.apply`. */
+export const AUTODIFF: FunctionSupport = { kind: 'function', groups: [] };
+
 /** Runs a function layer's forward pass (inference mode). */
 export function forwardFunction(
   support: FunctionSupport,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { FunctionSupport, LayerConfig } from './layers.js';
+import { AUTODIFF, type FunctionSupport, type LayerConfig, vjpFunction } from './layers.js';
 
 /**
  * The vector-Jacobian product of a max pooling whose windows tile the input (pool size = strides, 'valid'
@@ -73,10 +73,7 @@ export function maxPoolingSupport(oneD: boolean): FunctionSupport {
     vjp: (layer, inputs, s) => {
       const a = inputs[0]!;
       const window = tiledWindow(layer.getConfig(), a.shape, oneD);
-      if (!window)
-        return tf.grads((x: tf.Tensor) =>
-          tf.sum(tf.mul(layer.apply(x, { training: false }) as tf.Tensor, s)),
-        )([a]);
+      if (!window) return vjpFunction(AUTODIFF, layer, inputs, s); // overlapping or untiled windows
       if (!oneD) return [tiledMaxPoolVjp(a as tf.Tensor4D, s as tf.Tensor4D, window[0], window[1])];
       return [
         tf.tidy(() =>
