@@ -39,6 +39,8 @@ describe('the main entry runs in the browser', () => {
     expect([...files].some((f) => f.endsWith('png.ts') || f.endsWith('montage.ts'))).toBe(false);
   });
 
+  // turbo builds this package before its tests (packages/heatmap/turbo.json); a bare `vitest run` on a fresh
+  // checkout has no dist/ yet, and this check then waits for a build.
   it.skipIf(!existsSync(resolve(root, 'dist/index.js')))('so does the built dist/index.js', () => {
     const { bare } = importGraph(resolve(root, 'dist/index.js'), (spec, from) =>
       resolve(dirname(from), spec),
