@@ -1,0 +1,199 @@
+import * as tf from '@tensorflow/tfjs';
+import type { LayerKind, LayerOp } from '../kind.js';
+import { transposeByFlip } from '../linear/conv.js';
+import { axisPads, type Padding, padOrCrop, windowScatter, windowTap } from '../ops/geometry.js';
+import { all, configOf, paddingOf, pairOf, requireChannelsLast } from './common.js';
+
+/** A 2-D pooling window (1-D poolings run as 2-D ones of height 1). */
+interface Window {
+  readonly pool: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+}
+
+function spatialPads(shape: readonly number[], w: Window) {
+  const [, h, wd] = shape as [number, number, number, number];
+  const ph = axisPads({ size: h, k: w.pool[0], stride: w.strides[0], dilation: 1, padding: w.padding });
+  const pw = axisPads({ size: wd, k: w.pool[1], stride: w.strides[1], dilation: 1, padding: w.padding });
+  return { ph, pw };
+}
+
+/**
+ * Max pooling's vector-Jacobian product where the windows tile the input (pool size = strides, no padding needed):
+ * `s` goes to the first maximum of each window in row-major order, as the gradients of TF.js and PyTorch send it;
+ * rows and columns no window covers get 0. Slices, comparisons and concatenations: TF.js 4.22's wasm `MaxPoolGrad`
+ * is wrong in windows whose maximum is ≤ 0 and slow everywhere.
+ */
+function tiledMaxPoolVjp(
+  a: tf.Tensor4D,
+  z: tf.Tensor4D,
+  s: tf.Tensor4D,
+  kh: number,
+  kw: number,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, h, w, c] = a.shape;
+    const [, ho, wo] = s.shape;
+    const windows = n * ho * wo;
+    const max = z.reshape([windows, 1, c]);
+    const tiled = h === ho * kh && w === wo * kw ? a : a.slice([0, 0, 0, 0], [n, ho * kh, wo * kw, c]);
+    // [n·ho, kh, wo·kw·c]: a slice along axis 1 is the i-th row of every window, in contiguous runs
+    const byRow = tiled.reshape([n * ho, kh, wo * kw * c]);
+    const zero = tf.zeros([windows, 1, c]);
+    // what is still to route: s, until a window's first maximum (in row-major order) has taken it
+    let rest: tf.Tensor = s.reshape([windows, 1, c]);
+    const rows: tf.Tensor[] = [];
+    for (let i = 0; i < kh; i++) {
+      const row = byRow.slice([0, i, 0], [n * ho, 1, wo * kw * c]).reshape([windows, kw, c]);
+      const cols: tf.Tensor[] = [];
+      for (let j = 0; j < kw; j++) {
+        const taken = tf.where(tf.equal(row.slice([0, j, 0], [windows, 1, c]), max), rest, zero);
+        cols.push(taken);
+        if (i < kh - 1 || j < kw - 1) rest = tf.sub(rest, taken);
+      }
+      rows.push((kw === 1 ? cols[0]! : tf.concat(cols, 1)).reshape([n * ho, 1, wo * kw * c]));
+    }
+    const routed = (kh === 1 ? rows[0]! : tf.concat(rows, 1)).reshape([n, ho * kh, wo * kw, c]);
+    return padOrCrop(routed as tf.Tensor4D, [0, h - ho * kh], [0, w - wo * kw]);
+  });
+}
+
+/**
+ * Max pooling's vector-Jacobian product for any window: for each window tap in row-major order, the part of `s`
+ * whose window has not yet found its maximum goes to the input the tap reads where that input is the maximum;
+ * padding reads −∞ and never takes anything.
+ */
+function maxPoolVjp(a: tf.Tensor4D, z: tf.Tensor4D, s: tf.Tensor4D, w: Window): tf.Tensor4D {
+  const [kh, kw] = w.pool;
+  const { ph, pw } = spatialPads(a.shape, w);
+  if (w.padding === 'valid' || (ph.before + ph.after === 0 && pw.before + pw.after === 0))
+    if (kh === w.strides[0] && kw === w.strides[1]) return tiledMaxPoolVjp(a, z, s, kh, kw);
+  return tf.tidy(() => {
+    const padded = padOrCrop(a, [ph.before, ph.after], [pw.before, pw.after], Number.NEGATIVE_INFINITY);
+    const size: [number, number] = [padded.shape[1], padded.shape[2]];
+    const out: [number, number] = [ph.out, pw.out];
+    const zero = tf.zerosLike(s);
+    let rest: tf.Tensor4D = s;
+    let routed: tf.Tensor4D | undefined;
+    for (let u = 0; u < kh; u++)
+      for (let v = 0; v < kw; v++) {
+        const taken = tf.where(
+          tf.equal(windowTap(padded, u, v, out, w.strides), z),
+          rest,
+          zero,
+        ) as tf.Tensor4D;
+        rest = tf.sub(rest, taken);
+        const back = windowScatter(taken, u, v, size, w.strides);
+        routed = routed ? tf.add(routed, back) : back;
+      }
+    return padOrCrop(routed!, [-ph.before, -ph.after], [-pw.before, -pw.after]);
+  });
+}
+
+/** The number of valid (non-padding) inputs of each window, `[1, Ho, Wo, 1]`: TF divides by it. */
+function windowCounts(shape: readonly number[], w: Window): tf.Tensor4D {
+  const { ph, pw } = spatialPads(shape, w);
+  const [, h, wd] = shape as [number, number, number, number];
+  const count = (out: number, size: number, k: number, stride: number, before: number) =>
+    Array.from({ length: out }, (_, o) => {
+      const start = o * stride - before;
+      return Math.min(start + k, size) - Math.max(start, 0);
+    });
+  const rows = count(ph.out, h, w.pool[0], w.strides[0], ph.before);
+  const cols = count(pw.out, wd, w.pool[1], w.strides[1], pw.before);
+  const data = new Float32Array(ph.out * pw.out);
+  rows.forEach((r, i) => {
+    cols.forEach((c, j) => {
+      data[i * pw.out + j] = r * c;
+    });
+  });
+  return tf.tensor4d(data, [1, ph.out, pw.out, 1]);
+}
+
+/**
+ * Average pooling's vector-Jacobian product: each window hands `s / count` to every valid input it covers (`count`
+ * the number of valid inputs, as TF's forward pass divides: TF.js 4.22's own gradient divides border windows of
+ * `same` poolings by the full window size, which is wrong). A depthwise correlation of the zero-inserted
+ * `s / count` with a window of ones.
+ */
+function avgPoolVjp(shape: readonly number[], s: tf.Tensor4D, w: Window): tf.Tensor4D {
+  return tf.tidy(() => {
+    const c = shape[3]!;
+    const scaled = tf.div(s, windowCounts(shape, w)) as tf.Tensor4D;
+    const ones = tf.ones([w.pool[0], w.pool[1], c, 1]) as tf.Tensor4D;
+    return transposeByFlip(
+      scaled,
+      shape,
+      w.pool,
+      { strides: w.strides, dilation: [1, 1], padding: w.padding },
+      (p) => tf.depthwiseConv2d(p, ones, 1, 'valid'),
+    );
+  });
+}
+
+function read(layer: tf.layers.Layer, max: boolean): LayerOp {
+  const cfg = configOf(layer);
+  requireChannelsLast(cfg);
+  const oneD = layer.getClassName().endsWith('1D');
+  const [p] = pairOf(cfg, 'poolSize', 2);
+  const pool = oneD ? ([1, p] as [number, number]) : pairOf(cfg, 'poolSize', 2);
+  const stridesRaw = cfg.strides ?? cfg.poolSize;
+  const strides2 = pairOf({ strides: stridesRaw }, 'strides', pool[1]);
+  const w: Window = {
+    pool,
+    strides: oneD ? [1, strides2[0]] : strides2,
+    padding: paddingOf(cfg),
+  };
+  const to4 = (t: tf.Tensor) => (oneD ? t.expandDims(1) : t) as tf.Tensor4D;
+  const from4 = (t: tf.Tensor) => (oneD ? t.squeeze([1]) : t);
+  const padding = w.padding as 'same' | 'valid';
+  return {
+    relevance: { kind: 'function' },
+    forward: ([a]) =>
+      tf.tidy(() =>
+        from4(
+          max
+            ? tf.maxPool(to4(a!), w.pool, w.strides, padding)
+            : tf.avgPool(to4(a!), w.pool, w.strides, padding),
+        ),
+      ),
+    vjp: ([a], output, s) => [
+      tf.tidy(() =>
+        from4(max ? maxPoolVjp(to4(a!), to4(output), to4(s), w) : avgPoolVjp(to4(a!).shape, to4(s), w)),
+      ),
+    ],
+    nonNegative: all,
+  };
+}
+
+/**
+ * MaxPooling1D and MaxPooling2D (any window, stride and padding). The vector-Jacobian product sends each window's
+ * `s` to its first maximum in row-major order, as TF.js's and PyTorch's gradients do.
+ *
+ * @example
+ * ```ts
+ * layerKind('MaxPooling2D') === maxPooling; // true
+ * ```
+ */
+export const maxPooling: LayerKind = {
+  name: 'MaxPooling',
+  classNames: ['MaxPooling1D', 'MaxPooling2D', 'MaxPool1D', 'MaxPool2D'],
+  groups: ['pooling', 'maxPooling'],
+  read: (layer) => read(layer, true),
+};
+
+/**
+ * AveragePooling1D and AveragePooling2D (any window, stride and padding; `same` windows divide by their number of
+ * valid inputs, as TF does).
+ *
+ * @example
+ * ```ts
+ * layerKind('AveragePooling2D') === averagePooling; // true
+ * ```
+ */
+export const averagePooling: LayerKind = {
+  name: 'AveragePooling',
+  classNames: ['AveragePooling1D', 'AveragePooling2D', 'AvgPool1D', 'AvgPool2D'],
+  groups: ['pooling', 'averagePooling'],
+  read: (layer) => read(layer, false),
+};

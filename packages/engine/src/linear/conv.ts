@@ -1,0 +1,254 @@
+import * as tf from '@tensorflow/tfjs';
+import { axisPads, insertZeros, type Padding, padOrCrop } from '../ops/geometry.js';
+import { type BoundLinear, type LinearMap, precompute } from './linear.js';
+
+/**
+ * Options of a 2-D convolution as Keras stores them.
+ *
+ * @example
+ * ```ts
+ * const spec: Conv2DSpec = { strides: [2, 2], dilation: [1, 1], padding: 'same' };
+ * ```
+ */
+export interface Conv2DSpec {
+  readonly strides: readonly [number, number];
+  readonly dilation: readonly [number, number];
+  readonly padding: Padding;
+}
+
+type Pads4 = [[number, number], [number, number], [number, number], [number, number]];
+
+/** Forward pads of a convolution on an input of spatial size `[h, w]`. */
+export function convPads(
+  [h, w]: readonly [number, number],
+  [kh, kw]: readonly [number, number],
+  spec: Conv2DSpec,
+): { out: [number, number]; pads: Pads4 } {
+  const ph = axisPads({
+    size: h,
+    k: kh,
+    stride: spec.strides[0],
+    dilation: spec.dilation[0],
+    padding: spec.padding,
+  });
+  const pw = axisPads({
+    size: w,
+    k: kw,
+    stride: spec.strides[1],
+    dilation: spec.dilation[1],
+    padding: spec.padding,
+  });
+  return {
+    out: [ph.out, pw.out],
+    pads: [
+      [0, 0],
+      [ph.before, ph.after],
+      [pw.before, pw.after],
+      [0, 0],
+    ],
+  };
+}
+
+/**
+ * The transpose of a windowed linear op by a stride-1 correlation with the flipped kernel: zeros inserted between
+ * the rows and columns of `s` (the stride), padded so that output `i` reads every window that read input `i`, then
+ * `conv` (a valid, stride-1, dilated correlation with the flipped kernel). Correct for every stride, dilation and
+ * padding; where `padding` is explicit here no backend-specific gradient kernel is involved.
+ */
+export function transposeByFlip(
+  s: tf.Tensor4D,
+  inputShape: readonly number[],
+  kernelSize: readonly [number, number],
+  spec: Conv2DSpec,
+  conv: (padded: tf.Tensor4D) => tf.Tensor4D,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [, h, w] = inputShape as [number, number, number, number];
+    const { pads } = convPads([h, w], kernelSize, spec);
+    const t = insertZeros(s, spec.strides[0], spec.strides[1]);
+    const span = (i: 0 | 1) => spec.dilation[i] * (kernelSize[i] - 1);
+    const top = span(0) - pads[1][0];
+    const left = span(1) - pads[2][0];
+    const padded = padOrCrop(
+      t,
+      [top, h + span(0) - top - t.shape[1]],
+      [left, w + span(1) - left - t.shape[2]],
+    );
+    return conv(padded);
+  });
+}
+
+/**
+ * Conv2D (NHWC, kernel `[kh, kw, in, out]`). Stride-1 transposes run as a plain convolution with the kernel flipped
+ * spatially and its channels swapped (computed on first use), which TF.js backends run much faster than
+ * Conv2DBackpropInput; strided ones use `conv2dTranspose`, and strided causal ones the zero-insertion path.
+ *
+ * @example
+ * ```ts
+ * const map = conv2dMap(kernel, bias, { strides: [1, 1], dilation: [1, 1], padding: 'same' });
+ * ```
+ */
+export function conv2dMap(kernel: tf.Tensor4D, bias: tf.Tensor | null, spec: Conv2DSpec): LinearMap {
+  const [kh, kw] = kernel.shape;
+  const stride1 = spec.strides[0] === 1 && spec.strides[1] === 1;
+  const explicit = spec.padding === 'causal';
+  return {
+    kernel,
+    bias,
+    bind(w, b, transposable = true): BoundLinear {
+      const w4 = w as tf.Tensor4D;
+      // the flipped kernel serves every stride-1 (and strided causal) transpose; bound once, here
+      const flipped = precompute(
+        transposable && (stride1 || explicit),
+        'convolution',
+        () => tf.reverse(w4, [0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D,
+      );
+      return {
+        // the bias goes into the convolution (one kernel instead of a convolution and an addition)
+        apply: (a) =>
+          tf.fused.conv2d({
+            x: a as tf.Tensor4D,
+            filter: w4,
+            strides: [spec.strides[0], spec.strides[1]],
+            pad: explicit
+              ? convPads([a.shape[1]!, a.shape[2]!], [kh, kw], spec).pads
+              : (spec.padding as 'same' | 'valid'),
+            dataFormat: 'NHWC',
+            dilations: [spec.dilation[0], spec.dilation[1]],
+            ...(b ? { bias: b } : {}),
+          }),
+        transpose: (s, inputShape) =>
+          tf.tidy(() => {
+            const s4 = s as tf.Tensor4D;
+            if (stride1) {
+              const [, h, wd] = inputShape as [number, number, number, number];
+              const { pads } = convPads([h, wd], [kh, kw], spec);
+              const back: Pads4 = [
+                [0, 0],
+                [spec.dilation[0] * (kh - 1) - pads[1][0], spec.dilation[0] * (kh - 1) - pads[1][1]],
+                [spec.dilation[1] * (kw - 1) - pads[2][0], spec.dilation[1] * (kw - 1) - pads[2][1]],
+                [0, 0],
+              ];
+              return tf.conv2d(s4, flipped.get(), 1, back, 'NHWC', [spec.dilation[0], spec.dilation[1]]);
+            }
+            if (!explicit)
+              return tf.conv2dTranspose(
+                s4,
+                w4,
+                inputShape as [number, number, number, number],
+                [spec.strides[0], spec.strides[1]],
+                spec.padding as 'same' | 'valid',
+              );
+            return transposeByFlip(s4, inputShape, [kh, kw], spec, (p) =>
+              tf.conv2d(p, flipped.get(), 1, 'valid', 'NHWC', [spec.dilation[0], spec.dilation[1]]),
+            );
+          }),
+        dispose: () => flipped.dispose(),
+      };
+    },
+  };
+}
+
+/**
+ * Conv1D (`[N, L, C]`, kernel `[k, in, out]`), computed as a Conv2D of height 1.
+ *
+ * @example
+ * ```ts
+ * const map = conv1dMap(kernel, null, { stride: 1, dilation: 2, padding: 'causal' });
+ * ```
+ */
+export function conv1dMap(
+  kernel: tf.Tensor3D,
+  bias: tf.Tensor | null,
+  spec: { stride: number; dilation: number; padding: Padding },
+): LinearMap {
+  const spec2: Conv2DSpec = {
+    strides: [1, spec.stride],
+    dilation: [1, spec.dilation],
+    padding: spec.padding,
+  };
+  return {
+    kernel,
+    bias,
+    bind(w, b, transposable = true) {
+      const w4 = tf.keep(w.expandDims(0) as tf.Tensor4D);
+      const bound = conv2dMap(w4, null, spec2).bind(w4, b, transposable);
+      return {
+        apply: (a) => tf.tidy(() => bound.apply(a.expandDims(1)).squeeze([1])),
+        transpose: (s, inputShape) =>
+          tf.tidy(() =>
+            bound.transpose(s.expandDims(1), [inputShape[0]!, 1, ...inputShape.slice(1)]).squeeze([1]),
+          ),
+        dispose: () => {
+          bound.dispose();
+          w4.dispose();
+        },
+      };
+    },
+  };
+}
+
+/**
+ * DepthwiseConv2D (kernel `[kh, kw, in, multiplier]`, output channel `c·multiplier + m`). Its transpose is a
+ * depthwise correlation of the zero-inserted `s` with the flipped kernel, one channel per output channel, summed
+ * over the multiplier: no gradient kernel (TF.js's wasm backend has none for depthwise convolutions).
+ *
+ * @example
+ * ```ts
+ * const map = depthwiseMap(kernel, bias, { strides: [1, 1], dilation: [2, 2], padding: 'same' });
+ * ```
+ */
+export function depthwiseMap(kernel: tf.Tensor4D, bias: tf.Tensor | null, spec: Conv2DSpec): LinearMap {
+  const [kh, kw, channels, multiplier] = kernel.shape;
+  return {
+    kernel,
+    bias,
+    bind(w, b, transposable = true) {
+      const w4 = w as tf.Tensor4D;
+      // [kh, kw, C·M, 1]: each output channel c·M + m is a channel of its own
+      const flipped = precompute(
+        transposable,
+        'depthwise convolution',
+        () => tf.reverse(w4, [0, 1]).reshape([kh, kw, channels * multiplier, 1]) as tf.Tensor4D,
+      );
+      return {
+        apply: (a) =>
+          tf.tidy(() => {
+            const a4 = a as tf.Tensor4D;
+            const pad =
+              spec.padding === 'causal'
+                ? convPads([a4.shape[1], a4.shape[2]], [kh, kw], spec).pads
+                : spec.padding;
+            if (pad === 'same' || pad === 'valid')
+              return tf.fused.depthwiseConv2d({
+                x: a4,
+                filter: w4,
+                strides: [spec.strides[0], spec.strides[1]],
+                pad,
+                dataFormat: 'NHWC',
+                dilations: [spec.dilation[0], spec.dilation[1]],
+                ...(b ? { bias: b } : {}),
+              });
+            const z = tf.depthwiseConv2d(
+              tf.pad(a4, pad),
+              w4,
+              [spec.strides[0], spec.strides[1]],
+              'valid',
+              'NHWC',
+              [spec.dilation[0], spec.dilation[1]],
+            );
+            return b ? tf.add(z, b) : z;
+          }),
+        transpose: (s, inputShape) =>
+          tf.tidy(() => {
+            const [n, h, wd] = inputShape as [number, number, number, number];
+            const r = transposeByFlip(s as tf.Tensor4D, inputShape, [kh, kw], spec, (p) =>
+              tf.depthwiseConv2d(p, flipped.get(), 1, 'valid', 'NHWC', [spec.dilation[0], spec.dilation[1]]),
+            );
+            return multiplier === 1 ? r : r.reshape([n, h, wd, channels, multiplier]).sum(4);
+          }),
+        dispose: () => flipped.dispose(),
+      };
+    },
+  };
+}
