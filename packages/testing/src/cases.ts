@@ -1,10 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { MaskSelector, type OutputSelection } from '@xai-ts/base';
 import { readSafetensors, type StoredTensor } from './safetensors.js';
 
-/** The names of the reference cases shipped as fixtures. */
-export type CaseName = 'mlp' | 'cnn' | 'cnn_bn' | 'mlp_nobias' | 'cnn_nobias';
+/**
+ * A reference case's name: the stem of its JSON file (`mlp`, `cnn`, `mbv2_tiny`, …). Tests take every case of
+ * {@link caseNames} rather than a fixed list, so new cases are picked up without code changes.
+ */
+export type CaseName = string;
 
 /** A rule as the reference files write it. */
 export interface RuleSpec {
@@ -18,6 +22,8 @@ export interface RuleSpec {
     | 'zplus'
     | 'zbox'
     | 'pass'
+    | 'layernorm'
+    | 'generalizedgamma'
     | 'merged';
   epsilon?: number;
   gamma?: number;
@@ -63,6 +69,8 @@ export interface CaseSpec {
   attributions: AttributionSpec[];
   tolerance: { rtol: number; atol: number };
   conservation?: { id: string; inputRelevanceSumFloat32: number[]; maxAbsErrorFloat32: number }[];
+  /** A per-pixel output explained over a region: the mask `[H, W]` over the output's pixels. */
+  outputMask?: { mask: number[][]; region?: unknown; definition?: string };
 }
 
 /** A loaded reference case. */
@@ -77,14 +85,40 @@ export interface ReferenceCase {
   logits(): tf.Tensor;
   /** An attribution's description and expected values. */
   attribution(id: string): { spec: AttributionSpec; expected: StoredTensor };
+  /**
+   * What `analyze()` takes as the selection of an attribution: its class (or undefined for `max`), or, for a
+   * per-pixel output explained over a region, a `MaskSelector` (dispose it).
+   */
+  selection(spec: AttributionSpec): OutputSelection;
 }
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+const shared = fileURLToPath(new URL('../../../../shared/reference/cases/', import.meta.url));
 
-/** Loads a reference case from the fixtures. */
+/**
+ * Where the reference cases are read from: `XAI_REFERENCE_CASES` if set, else `../shared/reference/cases` beside the
+ * repository (where new cases arrive), else the fixtures copied into this package (a fresh clone alone).
+ */
+export function caseDirectory(): string {
+  const env = process.env.XAI_REFERENCE_CASES;
+  if (env) return env.endsWith('/') ? env : `${env}/`;
+  return existsSync(shared) ? shared : fixtures;
+}
+
+/** Every reference case of {@link caseDirectory}: each JSON file with its safetensors beside it, by name. */
+export function caseNames(): CaseName[] {
+  const dir = caseDirectory();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && existsSync(`${dir}${f.slice(0, -5)}.safetensors`))
+    .map((f) => f.slice(0, -5))
+    .sort();
+}
+
+/** Loads a reference case from {@link caseDirectory} (or from the fixtures, if only they have it). */
 export function loadCase(name: CaseName): ReferenceCase {
-  const spec = JSON.parse(readFileSync(`${fixtures}${name}.json`, 'utf8')) as CaseSpec;
-  const tensors = readSafetensors(new Uint8Array(readFileSync(`${fixtures}${name}.safetensors`)));
+  const dir = existsSync(`${caseDirectory()}${name}.json`) ? caseDirectory() : fixtures;
+  const spec = JSON.parse(readFileSync(`${dir}${name}.json`, 'utf8')) as CaseSpec;
+  const tensors = readSafetensors(new Uint8Array(readFileSync(`${dir}${name}.safetensors`)));
   const get = (key: string): StoredTensor => {
     const t = tensors.get(key);
     if (!t) throw new Error(`case ${name} has no tensor ${key}`);
@@ -101,98 +135,48 @@ export function loadCase(name: CaseName): ReferenceCase {
       if (!a) throw new Error(`case ${name} has no attribution ${id}`);
       return { spec: a, expected: get(a.tensor) };
     },
+    selection: (a) => {
+      const k = a.outputSelection === 'max' ? undefined : a.outputSelection;
+      return spec.outputMask ? new MaskSelector(spec.outputMask.mask, k) : k;
+    },
   };
 }
 
-type Activation = 'linear' | 'relu';
+/** The last part of a weight's name: `conv2d_1/kernel` → `kernel`. */
+function shortName(name: string): string {
+  return name.split('/').pop() ?? name;
+}
 
+/**
+ * Builds a case's model: each layer from `tf.layers[type]` with the JSON's options (the files use TF.js names and
+ * layouts), sequential unless `inputs` names other layers; weights from `<layer>/<weight>` tensors.
+ */
 function buildModel(spec: CaseSpec, get: (key: string) => StoredTensor): tf.LayersModel {
   const input = tf.input({ shape: spec.model.inputShape });
   const outputs = new Map<string, tf.SymbolicTensor>();
   let last = input;
-  const weights: [tf.layers.Layer, string[]][] = [];
+  const layers: tf.layers.Layer[] = [];
+  const factories = tf.layers as unknown as Record<string, (config: object) => tf.layers.Layer>;
   for (const l of spec.model.layers) {
-    const args = l.inputs ? l.inputs.map((n) => outputs.get(n)!) : [last];
-    let layer: tf.layers.Layer;
-    let keys: string[] = [];
-    switch (l.type) {
-      case 'dense':
-        layer = tf.layers.dense({
-          name: l.name,
-          units: l.units as number,
-          useBias: l.useBias as boolean,
-          activation: l.activation as Activation,
-        });
-        keys = l.useBias ? ['kernel', 'bias'] : ['kernel'];
-        break;
-      case 'conv2d':
-        layer = tf.layers.conv2d({
-          name: l.name,
-          filters: l.filters as number,
-          kernelSize: l.kernelSize as [number, number],
-          strides: l.strides as [number, number],
-          padding: l.padding as 'same' | 'valid',
-          useBias: l.useBias as boolean,
-          activation: l.activation as Activation,
-        });
-        keys = l.useBias ? ['kernel', 'bias'] : ['kernel'];
-        break;
-      case 'maxPooling2d':
-        layer = tf.layers.maxPooling2d({
-          name: l.name,
-          poolSize: l.poolSize as [number, number],
-          strides: l.strides as [number, number],
-          padding: l.padding as 'same' | 'valid',
-        });
-        break;
-      case 'averagePooling2d':
-        layer = tf.layers.averagePooling2d({
-          name: l.name,
-          poolSize: l.poolSize as [number, number],
-          strides: l.strides as [number, number],
-          padding: l.padding as 'same' | 'valid',
-        });
-        break;
-      case 'flatten':
-        layer = tf.layers.flatten({ name: l.name });
-        break;
-      case 'dropout':
-        layer = tf.layers.dropout({ name: l.name, rate: l.rate as number });
-        break;
-      case 'activation':
-        layer = tf.layers.activation({ name: l.name, activation: l.activation as Activation });
-        break;
-      case 'batchNormalization':
-        layer = tf.layers.batchNormalization({
-          name: l.name,
-          axis: l.axis as number,
-          epsilon: l.epsilon as number,
-          momentum: l.momentum as number,
-          center: l.center as boolean,
-          scale: l.scale as boolean,
-        });
-        keys = [
-          ...(l.scale ? ['gamma'] : []),
-          ...(l.center ? ['beta'] : []),
-          'moving_mean',
-          'moving_variance',
-        ];
-        break;
-      case 'add':
-        layer = tf.layers.add({ name: l.name });
-        break;
-      default:
-        throw new Error(`unknown layer type ${l.type}`);
-    }
+    const { name, type, inputs, ...options } = l;
+    const factory = factories[type];
+    if (typeof factory !== 'function') throw new Error(`case ${spec.name}: unknown layer type ${type}`);
+    const layer = factory({ name, ...options });
+    const args = inputs ? inputs.map((n) => outputs.get(n)!) : [last];
     const out = layer.apply(args.length === 1 ? args[0]! : args) as tf.SymbolicTensor;
-    outputs.set(l.name, out);
+    outputs.set(name, out);
     last = out;
-    if (keys.length) weights.push([layer, keys]);
+    layers.push(layer);
   }
   const model = tf.model({ inputs: input, outputs: last });
-  for (const [layer, keys] of weights)
-    layer.setWeights(
-      keys.map((k) => tf.tensor(get(`${layer.name}/${k}`).data, get(`${layer.name}/${k}`).shape)),
-    );
+  for (const layer of layers) {
+    if (layer.weights.length === 0) continue;
+    const values = layer.weights.map((w) => {
+      const t = get(`${layer.name}/${shortName(w.originalName)}`);
+      return tf.tensor(t.data, t.shape);
+    });
+    layer.setWeights(values);
+    tf.dispose(values);
+  }
   return model;
 }

@@ -8,6 +8,8 @@ export {
   type AttributionSpec,
   type CaseName,
   type CaseSpec,
+  caseDirectory,
+  caseNames,
   type LayerSpec,
   loadCase,
   type ReferenceCase,

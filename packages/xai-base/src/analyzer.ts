@@ -43,6 +43,8 @@ export interface Analyzer {
    * may outlive the call.
    */
   explain(input: tf.Tensor, selector: OutputSelector, options: AnalyzeOptions): Explanation;
+  /** Frees what the analyzer holds (precomputed weights, copies); it cannot be used afterwards. */
+  dispose?(): void;
 }
 
 /**

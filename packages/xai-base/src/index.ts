@@ -18,9 +18,12 @@ export { type FeatureSelector, IndexedFeatures, TopNFeatures } from './features.
 export { formatShape } from './format.js';
 export {
   IndexSelector,
+  MaskSelector,
   MaxActivationSelector,
   type OutputSelection,
   type OutputSelector,
+  oneHotRelevance,
+  outputRelevance,
   outputsPerSample,
   toOutputSelector,
 } from './selectors.js';
