@@ -35,8 +35,8 @@ export function upperPass(lrp: LRP, input: tf.Tensor, selector: OutputSelector, 
   const pass = lrp.forward(input);
   const selection = selector.select(pass.output);
   // graph.output is a layer here: a model without layers has no concept layer, which the constructors refused.
-  const seed = lrp.outputRelevance(pass.output, selection);
-  const back = lrp.backward(pass, new Map([[lrp.graph.output.index, seed]]), { stopAt });
+  const seed = lrp.outputRelevance(pass.output, selection, selector);
+  const back = lrp.backward(pass, new Map([[lrp.engine.outputIndex, seed]]), { stopAt });
   return { pass, selection, back };
 }
 
@@ -112,7 +112,7 @@ export function conditionalBackward(
             release: true,
           });
         });
-        return result!.input;
+        return result!.inputs[0]!;
       }),
     );
     chunk.forEach((_, r) => {
@@ -140,7 +140,7 @@ function compare(a: string, b: string): number {
  */
 function gatherPass(pass: ForwardPass, samples: readonly number[], needed: ReadonlySet<number>): ForwardPass {
   return {
-    input: takeRows(pass.input, samples),
+    inputs: pass.inputs.map((t) => takeRows(t, samples)),
     outputs: pass.outputs.map((t, i) => (needed.has(i) ? takeRows(t, samples) : t)),
     preactivations: pass.preactivations.map((t, i) => (t && needed.has(i) ? takeRows(t, samples) : t)),
     output: pass.output,

@@ -28,7 +28,11 @@ describe('a functional residual CNN', () => {
       const c2 = lrp.layers.findIndex((l) => l.name === 'c2');
       const below = lrp.backward(pass, new Map([[c2, full.layers[c2]!]]));
       const sum = expl.val.reshape([6, 3, 8, 8, 3]).sum(0);
-      return [maxAbs(tf.sub(sum, below.input)), maxAbs(below.input), maxAbs(tf.sub(full.input, below.input))];
+      return [
+        maxAbs(tf.sub(sum, below.inputs[0]!)),
+        maxAbs(below.inputs[0]!),
+        maxAbs(tf.sub(full.inputs[0]!, below.inputs[0]!)),
+      ];
     });
     expect(err).toBeLessThanOrEqual(1e-5 * scale!);
     expect(skip).toBeGreaterThan(0.05 * scale!); // the skip path carries relevance that CRP at c2 drops

@@ -1,39 +1,7 @@
 import { XaiError } from '@xai-ts/base';
+import { ModelCheckError } from '@xai-ts/engine';
 
-/** One problem the model check found. */
-export interface ModelProblem {
-  /** The layer's 0-based index in the analyzer's layer list, or -1 for the model as a whole. */
-  readonly index: number;
-  /** The layer's name. */
-  readonly layer: string;
-  /** What is wrong and what to do. */
-  readonly message: string;
-}
-
-/**
- * The model check failed: unsupported layers or fused activations, a softmax output, or rules that do not fit their
- * layers. The message lists every problem with layer name and index and says what to do; `problems` holds them.
- *
- * @example
- * ```ts
- * try { new LRP(model); } catch (e) { if (e instanceof ModelCheckError) console.log(e.problems); }
- * ```
- */
-export class ModelCheckError extends XaiError {
-  override name = 'ModelCheckError';
-  /** Every problem found. */
-  readonly problems: readonly ModelProblem[];
-
-  /** @param problems - what the check found */
-  constructor(problems: readonly ModelProblem[]) {
-    super(
-      `LRP cannot explain this model as it is (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems
-        .map((p) => `  - ${p.index >= 0 ? `layer ${p.index} "${p.layer}": ` : ''}${p.message}`)
-        .join('\n')}`,
-    );
-    this.problems = problems;
-  }
-}
+export { ModelCheckError, type ModelProblem } from '@xai-ts/engine';
 
 /**
  * A rule was given to a layer it cannot handle, for example a parametric rule (Gamma, ZPlus, ZBox, ...) on a layer
@@ -49,7 +17,8 @@ export class RuleCompatibilityError extends ModelCheckError {
 }
 
 /**
- * A composite primitive names a layer that does not exist (unknown name, index out of range, empty range).
+ * A composite primitive names a layer that does not exist (unknown name, index out of range, empty range), or a
+ * composite is built from something that is neither a rule nor a primitive.
  *
  * @example
  * ```ts

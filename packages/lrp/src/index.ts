@@ -1,9 +1,24 @@
 /**
  * Layer-wise Relevance Propagation for TensorFlow.js models: every rule and composite of RelevancePropagation.jl,
- * the {@link LRP} analyzer, model checks, and the registries for custom layers and activations.
+ * the {@link LRP} analyzer on the layer-kind engine of `@xai-ts/engine`, model checks, and the registries for rules
+ * and presets (layer kinds and activations register in the engine; their registration functions are re-exported
+ * here).
  *
  * @packageDocumentation
  */
+export {
+  type ActivationRelevance,
+  type ActivationSpec,
+  KindReadError,
+  type LayerKind,
+  type LayerOp,
+  type ReadContext,
+  type RelevanceRole,
+  registerActivation,
+  registerLayerKind,
+  TYPE_GROUPS,
+  type TypeGroup,
+} from '@xai-ts/engine';
 export {
   type BackwardOptions,
   type BackwardResult,
@@ -18,6 +33,7 @@ export {
   FirstLayerMap,
   FirstLayerTypeMap,
   FirstNTypeMap,
+  firstLayerIndex,
   GlobalMap,
   GlobalTypeMap,
   LastLayerMap,
@@ -30,33 +46,7 @@ export {
   RangeTypeMap,
   type TypeKey,
   type TypeMap,
-} from './composite.js';
-export { CompositeError, ModelCheckError, type ModelProblem, RuleCompatibilityError } from './errors.js';
-export {
-  type AddSupport,
-  activationName,
-  type FunctionSupport,
-  isSupportedActivation,
-  type LayerConfig,
-  type LayerSupport,
-  type LinearSupport,
-  layerSupport,
-  type RouteSupport,
-  registerActivation,
-  registerLayer,
-  TYPE_GROUPS,
-  type TypeGroup,
-} from './layers.js';
-export {
-  type BoundLinear,
-  type Conv2DSpec,
-  conv1dMap,
-  conv2dMap,
-  denseMap,
-  depthwiseMap,
-  type LinearMap,
-  type Padding,
-} from './linear.js';
+} from './composites/composite.js';
 export {
   EpsilonAlpha2Beta1,
   EpsilonAlpha2Beta1Flat,
@@ -65,7 +55,18 @@ export {
   EpsilonPlus,
   EpsilonPlusFlat,
   type PresetOptions,
-} from './presets.js';
+} from './composites/presets.js';
+export {
+  type CompositeSpec,
+  compositeFromSpec,
+  type PresetFactory,
+  type PresetName,
+  type PresetSpecOptions,
+  presetFromSpec,
+  presetNames,
+  registerPreset,
+} from './composites/spec.js';
+export { CompositeError, ModelCheckError, type ModelProblem, RuleCompatibilityError } from './errors.js';
 export {
   type EpsilonOptions,
   EpsilonRule,
@@ -76,7 +77,9 @@ export {
   WSquareRule,
   ZeroRule,
 } from './rules/basic.js';
+export { HookRule } from './rules/hook.js';
 export { LayerNormRule } from './rules/layernorm.js';
+export { gammaParams, PARAMS } from './rules/modifiers.js';
 export {
   type AlphaBetaOptions,
   AlphaBetaRule,
@@ -86,20 +89,23 @@ export {
   ZPlusRule,
 } from './rules/multipass.js';
 export {
+  type Denominator,
   type ForwardStep,
-  HookRule,
+  type InputModifier,
+  type ParamModifier,
+  type Passes,
   type Propagator,
   Rule,
   type RuleLayer,
   type Step,
+  type Term,
 } from './rules/rule.js';
 export {
-  type CompositeSpec,
   CompositeSpecError,
-  compositeFromSpec,
-  type PresetName,
-  type PresetSpecOptions,
+  type RuleFactory,
   type RuleSpec,
+  registerRule,
   ruleFromSpec,
-} from './spec.js';
+  ruleNames,
+} from './rules/spec.js';
 export { DEFAULT_STABILIZER, stabilize } from './stabilize.js';

@@ -32,7 +32,7 @@ function dense(
 
 /** Relevance at the input when `seed` arrives at the output of layer `at`. */
 function propagate(lrp: LRP, x: tf.Tensor, at: number, seed: tf.Tensor): number[] {
-  const r = tf.tidy(() => lrp.backward(lrp.forward(x), new Map([[at, seed]])).input);
+  const r = tf.tidy(() => lrp.backward(lrp.forward(x), new Map([[at, seed]])).inputs[0]!);
   const out = Array.from(r.dataSync());
   r.dispose();
   return out;

@@ -23,7 +23,7 @@ import {
   Rule,
   RuleCompatibilityError,
   registerActivation,
-  registerLayer,
+  registerLayerKind,
   stabilize,
   ZeroRule,
   ZPlusRule,
@@ -110,7 +110,7 @@ describe('LRP analyzer', () => {
         const seeds = new Map([[lrp.layers.length - 1, seed]]);
         const all = lrp.layers.map((l) => l.index);
         const withCache = { ...pass, denominators: lrp.denominators(pass, all) };
-        return [lrp.backward(pass, seeds).input, lrp.backward(withCache, seeds).input];
+        return [lrp.backward(pass, seeds).inputs[0]!, lrp.backward(withCache, seeds).inputs[0]!];
       });
       expect(Array.from(cached.dataSync()), String(composite)).toEqual(Array.from(plain.dataSync()));
       tf.dispose([plain, cached]);
@@ -212,13 +212,15 @@ describe('model checks', () => {
     }
     expect(error).toBeInstanceOf(ModelCheckError);
     expect(error!.problems.map((p) => p.layer)).toEqual(['chk_tanh', 'chk_mul']);
-    expect(error!.message).toMatch(/'tanh' is not supported.*registerActivation\('tanh'\)/);
     expect(error!.message).toMatch(
-      /Multiply layers are not supported; register the class with registerLayer\('Multiply'/,
+      /the fused activation 'tanh' has no LRP rule.*registerActivation\('tanh', \{ relevance: 'pass' \}\)/,
+    );
+    expect(error!.message).toMatch(
+      /a Multiply of two independent branches has no LRP rule.*registerLayerKind/,
     );
     registerActivation('tanh');
     expect(() => new LRP(model2)).toThrow(/Multiply/);
-    // with skipChecks the product goes through autodiff: R_k = a_k ⊙ ∂(Σ s ⊙ a·b)/∂a_k = a·b·s for each input
+    // with skipChecks the product goes through its own Jacobian: R_k = a_k ⊙ ∂(Σ s ⊙ a·b)/∂a_k = a·b·s for each input
     const lrp = new LRP(model2, new ZeroRule(), { skipChecks: true });
     const expl = analyze(tf.ones([1, 4]), lrp);
     expect(expl.val.shape).toEqual([1, 4]);
@@ -313,7 +315,7 @@ describe('custom rules and layers', () => {
       override isCompatible() {
         return true;
       }
-      prepare(): Propagator {
+      override prepare(): Propagator {
         return {
           propagate: ({ inputs, relevance }) =>
             inputs.map((a) => tf.onesLike(a).mul(relevance.sum().div(a.size))),
@@ -346,11 +348,15 @@ describe('custom rules and layers', () => {
       .apply(d);
     const m = tf.model({ inputs: input, outputs: out as tf.SymbolicTensor });
     expect(() => new LRP(m)).toThrow(/Doubler layers are not supported/);
-    registerLayer('Doubler', {
-      kind: 'function',
+    registerLayerKind({
+      name: 'Doubler',
+      classNames: ['Doubler'],
       groups: ['activation'],
-      forward: (_layer, [v]) => tf.mul(v!, 2),
-      vjp: (_layer, _inputs, s) => [tf.mul(s, 2)],
+      read: () => ({
+        relevance: { kind: 'function' },
+        forward: ([v]) => tf.mul(v!, 2),
+        vjp: (_inputs, _output, s) => [tf.mul(s, 2)],
+      }),
     });
     const lrp = new LRP(m);
     // out = 2·x1 + 2·x2 with x = [1, 3]: relevances 2/8 and 6/8 at the Doubler's output, unchanged through it

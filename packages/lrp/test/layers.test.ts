@@ -33,7 +33,7 @@ const RULES: [string, () => Rule][] = [
 /** Relevance at the input of a one-layer model when `seed` arrives at its output. */
 function lrpOf(model: tf.LayersModel, rule: Rule, x: tf.Tensor, seed: tf.Tensor): number[] {
   const lrp = new LRP(model, rule, { skipChecks: true });
-  const r = tf.tidy(() => lrp.backward(lrp.forward(x), new Map([[lrp.layers.length - 1, seed]])).input);
+  const r = tf.tidy(() => lrp.backward(lrp.forward(x), new Map([[lrp.layers.length - 1, seed]])).inputs[0]!);
   const out = Array.from(r.dataSync());
   r.dispose();
   lrp.dispose();

@@ -1,14 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '@xai-ts/base';
 import { canonize } from '@xai-ts/canonize';
-import { type CaseName, compareAttribution, loadCase } from '@xai-ts/testing';
+import { caseNames, compareAttribution, loadCase } from '@xai-ts/testing';
 import { describe, expect, it } from 'vitest';
 import { LRP } from '../src/index.js';
 import { compositeFromRuleMap, presetFromSpec, ruleFromSpec } from './rules-from-spec.js';
 
-const cases: CaseName[] = ['mlp', 'cnn', 'cnn_bn', 'mlp_nobias', 'cnn_nobias'];
-
-for (const name of cases) {
+for (const name of caseNames()) {
   describe(`reference case ${name}`, () => {
     const c = loadCase(name);
     const model = c.buildModel();
@@ -21,11 +19,10 @@ for (const name of cases) {
       it(`${a.id} matches the reference on canonize(model), with the preset or the rule map`, () => {
         const { expected } = c.attribution(a.id);
         const normalizeOutputRelevance = a.outputRelevance === 'onehot';
-        const selection = a.outputSelection === 'max' ? undefined : a.outputSelection;
         for (const composite of [presetFromSpec(a) ?? compositeFromRuleMap(a), compositeFromRuleMap(a)]) {
           const lrp = new LRP(canonized!, composite, { normalizeOutputRelevance });
           expect(lrp.layers.some((l) => l.className === 'BatchNormalization')).toBe(false);
-          const expl = analyze(x, lrp, selection);
+          const expl = analyze(x, lrp, c.selection(a));
           expect(expl.outputSelection).toEqual(a.selectedIndices);
           const cmp = compareAttribution(expl.val, a, expected);
           expect(cmp.pass, cmp.message).toBe(true);
@@ -50,7 +47,7 @@ for (const name of cases) {
         const lrp = new LRP(model, compositeFromRuleMap(a), {
           normalizeOutputRelevance: a.outputRelevance === 'onehot',
         });
-        const expl = analyze(x, lrp, a.outputSelection === 'max' ? undefined : a.outputSelection);
+        const expl = analyze(x, lrp, c.selection(a));
         expect(expl.outputSelection).toEqual(a.selectedIndices);
         const cmp = compareAttribution(expl.val, a, expected);
         expect(cmp.pass, cmp.message).toBe(true);
@@ -86,7 +83,7 @@ for (const name of cases) {
         it(`${cons.id} conserves relevance on the bias-free model`, () => {
           const a = c.attribution(cons.id).spec;
           const lrp = new LRP(model, ruleFromSpec(a.rule!));
-          const expl = analyze(x, lrp, a.outputSelection === 'max' ? undefined : a.outputSelection);
+          const expl = analyze(x, lrp, c.selection(a));
           const sums = expl.val.reshape([expl.val.shape[0]!, -1]).sum(1).arraySync() as number[];
           sums.forEach((s, i) => {
             expect(Math.abs(s - 1)).toBeLessThanOrEqual(1e-4);

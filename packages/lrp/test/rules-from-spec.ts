@@ -33,6 +33,10 @@ export function toRuleSpec(r: ReferenceRule): RuleSpec {
       return { rule: 'ZBoxRule', low: r.low!, high: r.high! };
     case 'pass':
       return { rule: 'PassRule' };
+    case 'layernorm':
+      return { rule: 'LayerNormRule' };
+    case 'generalizedgamma':
+      return { rule: 'GeneralizedGammaRule', gamma: r.gamma! };
     default:
       throw new Error(`no rule for ${r.rule}`);
   }

@@ -82,18 +82,19 @@ describe('compositeFromSpec', () => {
     [{ options: { epsilon: 1 } }, /options belong to a preset/],
     [
       { preset: 'EpsilonGammaBox', options: { low: 0 } },
-      /EpsilonGammaBox needs options.low and options.high/,
+      /EpsilonGammaBox needs "low" and "high" \(missing: high\)/,
     ],
     [{ preset: 'EpsilonPlus', options: { gamma: 1 } }, /unknown option "gamma"; it takes epsilon/],
     [{ preset: 'EpsilonPlus', options: { epsilon: '1' } }, /"epsilon" must be a finite number, got "1"/],
-    [{ rules: { a: { rule: 'Nope' } } }, /rules\["a"\]: .* is not a rule spec/],
+    [{ rules: { a: { rule: 'Nope' } } }, /rules\["a"\]: unknown rule "Nope"; use one of ZeroRule, /],
+    [{ rules: { a: { nope: 1 } } }, /rules\["a"\]: .* is not a rule spec/],
     [
       { rules: { a: { rule: 'ZPlusRule', gamma: 1 } } },
       /rules\["a"\] \(ZPlusRule\): unknown option "gamma"; it takes no options/,
     ],
     [{ default: { rule: 'EpsilonRule', epsilon: -1 } }, /default \(EpsilonRule\): .*epsilon/],
     [{ rules: { a: { rule: 'AlphaBetaRule', alpha: 3, beta: 1 } } }, /alpha − beta = 1/],
-    [{ rules: { a: { rule: 'ZBoxRule', low: 0 } } }, /ZBoxRule needs both low and high/],
+    [{ rules: { a: { rule: 'ZBoxRule', low: 0 } } }, /\(ZBoxRule\) needs "low" and "high"/],
   ])('rejects %j', (spec, message) => {
     expect(() => compositeFromSpec(spec as never)).toThrow(CompositeSpecError);
     expect(() => compositeFromSpec(spec as never)).toThrow(message);

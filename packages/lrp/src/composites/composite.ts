@@ -1,7 +1,7 @@
-import { CompositeError } from './errors.js';
-import { TYPE_GROUPS, type TypeGroup } from './layers.js';
-import { ZeroRule } from './rules/basic.js';
-import type { Rule } from './rules/rule.js';
+import { TYPE_GROUPS, type TypeGroup } from '@xai-ts/engine';
+import { CompositeError } from '../errors.js';
+import { ZeroRule } from '../rules/basic.js';
+import { Rule } from '../rules/rule.js';
 
 /** What composites know about a layer when they assign rules. */
 export interface LayerInfo {
@@ -15,6 +15,11 @@ export interface LayerInfo {
   readonly groups: readonly TypeGroup[];
   /** The layer's activation: fused (`activation: 'relu'`) or that of an Activation layer; undefined otherwise. */
   readonly activation: string | undefined;
+  /**
+   * Whether the layer only moves or preprocesses values (padding, cropping, reshaping, dropout and noise, Rescaling,
+   * Normalization): first-layer maps look through such layers at the start of a model.
+   */
+  readonly transparent: boolean;
 }
 
 /** A layer reference: its name or its 0-based index. */
@@ -122,14 +127,25 @@ export class LayerMap implements CompositePrimitive {
   }
 }
 
-/** An inclusive range of layers, by names or 0-based indices: `[first, last]`. */
-export type LayerRange = readonly [LayerRef, LayerRef];
+/**
+ * An inclusive range of layers, by names or 0-based indices: `[first, last]`, or `[first, last, step]` for every
+ * `step`-th layer from `first` (Julia's `first:step:last`).
+ *
+ * @example
+ * ```ts
+ * const everyOther: LayerRange = [0, 10, 2];
+ * ```
+ */
+export type LayerRange = readonly [LayerRef, LayerRef] | readonly [LayerRef, LayerRef, number];
 
 function inRange(range: LayerRange, layer: LayerInfo, layers: readonly LayerInfo[], what: string): boolean {
   const from = resolveRef(range[0], layers, what);
   const to = resolveRef(range[1], layers, what);
+  const step = range[2] ?? 1;
+  if (!Number.isInteger(step) || step < 1)
+    throw new CompositeError(`${what}: the step must be a positive integer, got ${String(step)}`);
   if (from > to) throw new CompositeError(`${what}: the range is empty (${from} > ${to})`);
-  return layer.index >= from && layer.index <= to;
+  return layer.index >= from && layer.index <= to && (layer.index - from) % step === 0;
 }
 
 /**
@@ -138,6 +154,7 @@ function inRange(range: LayerRange, layer: LayerInfo, layers: readonly LayerInfo
  * @example
  * ```ts
  * new RangeMap([0, 3], new GammaRule());
+ * new RangeMap([1, 9, 2], new EpsilonRule()); // layers 1, 3, 5, 7, 9
  * ```
  */
 export class RangeMap implements CompositePrimitive {
@@ -161,7 +178,17 @@ export class RangeMap implements CompositePrimitive {
 }
 
 /**
- * The first layer gets `rule`.
+ * The index of a model's first layer for first-layer maps: the first layer that does not only move or preprocess
+ * values (Keras Applications start with a ZeroPadding2D, some with Rescaling and Normalization), or -1.
+ */
+export function firstLayerIndex(layers: readonly LayerInfo[]): number {
+  const first = layers.find((l) => !l.transparent);
+  return first ? first.index : -1;
+}
+
+/**
+ * The first layer gets `rule`: the first one that computes something, after any leading layers that only move or
+ * preprocess values (ZeroPadding2D, Cropping2D, Reshape, Dropout, GaussianNoise, Rescaling, Normalization).
  *
  * @example
  * ```ts
@@ -172,8 +199,8 @@ export class FirstLayerMap implements CompositePrimitive {
   /** @param rule - the first layer's rule */
   constructor(readonly rule: Rule) {}
   /** {@inheritDoc CompositePrimitive.ruleFor} */
-  ruleFor(layer: LayerInfo): Rule | undefined {
-    return layer.index === 0 ? this.rule : undefined;
+  ruleFor(layer: LayerInfo, layers: readonly LayerInfo[]): Rule | undefined {
+    return layer.index === firstLayerIndex(layers) ? this.rule : undefined;
   }
   /** {@inheritDoc CompositePrimitive.toString} */
   toString(): string {
@@ -252,7 +279,8 @@ export class RangeTypeMap implements CompositePrimitive {
 }
 
 /**
- * The first layer gets the rule of the first matching entry, if any matches.
+ * The first layer (as {@link FirstLayerMap} finds it, looking through leading padding and preprocessing) gets the
+ * rule of the first matching entry, if any matches.
  *
  * @example
  * ```ts
@@ -263,8 +291,8 @@ export class FirstLayerTypeMap implements CompositePrimitive {
   /** @param map - the type map */
   constructor(readonly map: TypeMap) {}
   /** {@inheritDoc CompositePrimitive.ruleFor} */
-  ruleFor(layer: LayerInfo): Rule | undefined {
-    return layer.index === 0 ? firstMatch(this.map, layer) : undefined;
+  ruleFor(layer: LayerInfo, layers: readonly LayerInfo[]): Rule | undefined {
+    return layer.index === firstLayerIndex(layers) ? firstMatch(this.map, layer) : undefined;
   }
   /** {@inheritDoc CompositePrimitive.toString} */
   toString(): string {
@@ -321,8 +349,8 @@ export class LastLayerTypeMap implements CompositePrimitive {
 
 /**
  * An ordered list of primitives that assigns one rule to every layer (RelevancePropagation.jl's `Composite`).
- * Layers start with ZeroRule; each primitive in turn may override the rule of the layers it matches, so later
- * primitives win.
+ * Layers start with ZeroRule, or with the rule given first (LRP.jl's `Composite(GlobalRule, primitives...)`); each
+ * primitive in turn may override the rule of the layers it matches, so later primitives win.
  *
  * @example
  * ```ts
@@ -330,14 +358,28 @@ export class LastLayerTypeMap implements CompositePrimitive {
  *   new GlobalTypeMap([['conv', new ZPlusRule()], ['dense', new EpsilonRule()]]),
  *   new LayerMap('dense_2', new EpsilonRule({ epsilon: 1e-5 })),
  * );
+ * new Composite(new EpsilonRule(), new FirstLayerMap(new FlatRule())); // a default rule, then overrides
  * ```
  */
 export class Composite {
-  /** The primitives, in order. */
+  /** The primitives, in order (a leading default rule appears as a GlobalMap). */
   readonly primitives: readonly CompositePrimitive[];
-  /** @param primitives - applied in order; later ones override earlier ones */
-  constructor(...primitives: CompositePrimitive[]) {
-    this.primitives = primitives;
+  /** @param primitives - a default rule (first only) and primitives, applied in order; later ones override earlier ones */
+  constructor(...primitives: (CompositePrimitive | Rule)[]) {
+    this.primitives = primitives.map((p, i) => {
+      if (p instanceof Rule) {
+        if (i > 0)
+          throw new CompositeError(
+            `Composite: a rule may only come first (the default for every layer); wrap ${p} at position ${i} in a primitive such as new GlobalMap(rule) or new LayerMap(layer, rule)`,
+          );
+        return new GlobalMap(p);
+      }
+      if (typeof p?.ruleFor !== 'function')
+        throw new CompositeError(
+          `Composite: argument ${i} (${String(p)}) is neither a rule nor a composite primitive such as GlobalTypeMap`,
+        );
+      return p;
+    });
   }
   /** Assigns a rule to every layer. @throws {@link CompositeError} for primitives naming unknown layers */
   resolve(layers: readonly LayerInfo[]): Rule[] {

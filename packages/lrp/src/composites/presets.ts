@@ -1,7 +1,9 @@
+import type * as tf from '@tensorflow/tfjs';
+import { EpsilonRule, FlatRule, GammaRule, PassRule } from '../rules/basic.js';
+import { LayerNormRule } from '../rules/layernorm.js';
+import { AlphaBetaRule, ZBoxRule, ZPlusRule } from '../rules/multipass.js';
+import type { Rule } from '../rules/rule.js';
 import { Composite, FirstLayerTypeMap, GlobalTypeMap, type LayerInfo, type TypeMap } from './composite.js';
-import { EpsilonRule, FlatRule, GammaRule, PassRule } from './rules/basic.js';
-import { AlphaBetaRule, ZBoxRule, ZPlusRule } from './rules/multipass.js';
-import type { Rule } from './rules/rule.js';
 
 /** Options shared by the presets. */
 export interface PresetOptions {
@@ -12,9 +14,9 @@ export interface PresetOptions {
 /** Options of {@link EpsilonGammaBox}. */
 export interface EpsilonGammaBoxOptions extends PresetOptions {
   /** Lowest input value for ZBox on the first layer. */
-  low: number | import('@tensorflow/tfjs').Tensor;
+  low: number | tf.Tensor;
   /** Highest input value for ZBox on the first layer. */
-  high: number | import('@tensorflow/tfjs').Tensor;
+  high: number | tf.Tensor;
   /** γ of the GammaRule on convolutions; default 0.25. */
   gamma?: number;
 }
@@ -23,21 +25,27 @@ function isLinearActivation(layer: LayerInfo): boolean {
   return layer.className === 'Activation' && layer.activation === 'linear';
 }
 
-/** LRP.jl's preset type map: convolutions get `conv`, Dense Epsilon, the rest that only passes values on PassRule. */
+/**
+ * LRP.jl's preset type map: convolutions get `conv`, Dense Epsilon, LayerNormalization LayerNormRule, the layers that
+ * only pass values on (dropout, normalization, reshaping, linear activations) PassRule.
+ */
 function presetMap(conv: Rule, epsilon: number | undefined): TypeMap {
   return [
     ['conv', conv],
     ['dense', new EpsilonRule({ epsilon: epsilon ?? 1e-6 })],
+    ['LayerNormalization', new LayerNormRule()],
     ['dropout', new PassRule()],
     ['normalization', new PassRule()],
     ['reshaping', new PassRule()],
+    ['Concatenate', new PassRule()],
     [isLinearActivation, new PassRule()],
   ];
 }
 
 /**
- * Convolutions get GammaRule, Dense EpsilonRule, dropout, normalization and reshaping PassRule, the first layer — if
- * it is a convolution — ZBoxRule(low, high); everything else ZeroRule.
+ * Convolutions get GammaRule, Dense EpsilonRule, dropout, normalization and reshaping PassRule, LayerNormalization
+ * LayerNormRule, the first layer (after any leading padding) — if it is a convolution — ZBoxRule(low, high); everything
+ * else (pooling, upsampling, standalone ReLU) ZeroRule.
  *
  * @example
  * ```ts
@@ -46,7 +54,12 @@ function presetMap(conv: Rule, epsilon: number | undefined): TypeMap {
  */
 export class EpsilonGammaBox extends Composite {
   /** @param options - `{ low, high, epsilon = 1e-6, gamma = 0.25 }` */
-  constructor({ low, high, epsilon, gamma }: EpsilonGammaBoxOptions) {
+  constructor(options: EpsilonGammaBoxOptions) {
+    if (typeof options !== 'object' || options === null)
+      throw new RangeError(
+        'EpsilonGammaBox needs { low, high }: the lowest and highest input values, for ZBoxRule on the first layer',
+      );
+    const { low, high, epsilon, gamma } = options;
     super(
       new GlobalTypeMap(presetMap(new GammaRule({ gamma: gamma ?? 0.25 }), epsilon)),
       new FirstLayerTypeMap([['conv', new ZBoxRule({ low, high })]]),

@@ -1,5 +1,13 @@
-import * as tf from '@tensorflow/tfjs';
-import { fmt, HookRule, type Propagator, Rule, type RuleLayer } from './rule.js';
+import type * as tf from '@tensorflow/tfjs';
+import { gammaParams, PARAMS } from './modifiers.js';
+import { fmt, type Passes, type Propagator, Rule, type RuleLayer } from './rule.js';
+import type { RuleSpec } from './spec.js';
+
+const one = (
+  input: 'identity' | 'ones',
+  weight = PARAMS.identity,
+  bias: typeof weight | null = PARAMS.identity,
+) => ({ denominators: [{ terms: [{ input, weight, bias }] }] }) as Passes;
 
 /**
  * LRP-0: `R_j = Σ_i a_j w_ij / stab(z_i, 1e-9) · R_i`, `z = W a + b`. On parameter-free layers (pools, activations)
@@ -10,7 +18,7 @@ import { fmt, HookRule, type Propagator, Rule, type RuleLayer } from './rule.js'
  * new LRP(model, new ZeroRule());
  * ```
  */
-export class ZeroRule extends HookRule {
+export class ZeroRule extends Rule {
   /** {@inheritDoc Rule.toString} */
   toString(): string {
     return 'ZeroRule()';
@@ -18,6 +26,14 @@ export class ZeroRule extends HookRule {
   /** Compatible with every layer. */
   override isCompatible(): boolean {
     return true;
+  }
+  /** {@inheritDoc Rule.passes} */
+  override passes(): Passes {
+    return one('identity');
+  }
+  /** {@inheritDoc Rule.toSpec} */
+  override toSpec(): RuleSpec {
+    return { rule: 'ZeroRule' };
   }
 }
 
@@ -36,13 +52,13 @@ export interface EpsilonOptions {
  * new LRP(model, new EpsilonRule({ epsilon: 0.25 }));
  * ```
  */
-export class EpsilonRule extends HookRule {
+export class EpsilonRule extends Rule {
   /** ε. */
   readonly epsilon: number;
   /** @param options - `{ epsilon = 1e-6 }` */
   constructor({ epsilon = 1e-6 }: EpsilonOptions = {}) {
     super();
-    if (!(epsilon >= 0) || !Number.isFinite(epsilon))
+    if (typeof epsilon !== 'number' || !(epsilon >= 0) || !Number.isFinite(epsilon))
       throw new RangeError(`EpsilonRule needs a finite epsilon ≥ 0, got ${epsilon}`);
     this.epsilon = epsilon;
   }
@@ -57,6 +73,14 @@ export class EpsilonRule extends HookRule {
   override isCompatible(): boolean {
     return true;
   }
+  /** {@inheritDoc Rule.passes} */
+  override passes(): Passes {
+    return one('identity');
+  }
+  /** {@inheritDoc Rule.toSpec} */
+  override toSpec(): RuleSpec {
+    return { rule: 'EpsilonRule', epsilon: this.epsilon };
+  }
 }
 
 /** Options of {@link GammaRule} and {@link GeneralizedGammaRule}. */
@@ -65,9 +89,10 @@ export interface GammaOptions {
   gamma?: number;
 }
 
-function checkGamma(gamma: number, rule: string): number {
-  if (!(gamma >= 0) || !Number.isFinite(gamma))
-    throw new RangeError(`${rule} needs a finite gamma ≥ 0, got ${gamma}`);
+/** Checks γ: finite and ≥ 0. */
+export function checkGamma(gamma: unknown, rule: string): number {
+  if (typeof gamma !== 'number' || !(gamma >= 0) || !Number.isFinite(gamma))
+    throw new RangeError(`${rule} needs a finite gamma ≥ 0, got ${String(gamma)}`);
   return gamma;
 }
 
@@ -80,7 +105,7 @@ function checkGamma(gamma: number, rule: string): number {
  * new GammaRule({ gamma: 0.5 });
  * ```
  */
-export class GammaRule extends HookRule {
+export class GammaRule extends Rule {
   /** γ. */
   readonly gamma: number;
   /** @param options - `{ gamma = 0.25 }` */
@@ -92,11 +117,14 @@ export class GammaRule extends HookRule {
   toString(): string {
     return `GammaRule(gamma=${fmt(this.gamma)})`;
   }
-  override modifyWeight(w: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => tf.add(w, tf.mul(tf.relu(w), this.gamma)));
+  /** {@inheritDoc Rule.passes} */
+  override passes(): Passes {
+    const g = gammaParams(this.gamma, '+');
+    return one('identity', g, g);
   }
-  override modifyBias(b: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => tf.add(b, tf.mul(tf.relu(b), this.gamma)));
+  /** {@inheritDoc Rule.toSpec} */
+  override toSpec(): RuleSpec {
+    return { rule: 'GammaRule', gamma: this.gamma };
   }
 }
 
@@ -109,19 +137,18 @@ export class GammaRule extends HookRule {
  * new LRP(model, new Composite(new FirstLayerMap(new WSquareRule())));
  * ```
  */
-export class WSquareRule extends HookRule {
+export class WSquareRule extends Rule {
   /** {@inheritDoc Rule.toString} */
   toString(): string {
     return 'WSquareRule()';
   }
-  override modifyInput(a: tf.Tensor): tf.Tensor {
-    return tf.onesLike(a);
+  /** {@inheritDoc Rule.passes} */
+  override passes(): Passes {
+    return one('ones', PARAMS.square, null);
   }
-  override modifyWeight(w: tf.Tensor): tf.Tensor {
-    return tf.square(w);
-  }
-  override modifyBias(b: tf.Tensor): tf.Tensor {
-    return tf.zerosLike(b);
+  /** {@inheritDoc Rule.toSpec} */
+  override toSpec(): RuleSpec {
+    return { rule: 'WSquareRule' };
   }
 }
 
@@ -134,19 +161,18 @@ export class WSquareRule extends HookRule {
  * new FlatRule();
  * ```
  */
-export class FlatRule extends HookRule {
+export class FlatRule extends Rule {
   /** {@inheritDoc Rule.toString} */
   toString(): string {
     return 'FlatRule()';
   }
-  override modifyInput(a: tf.Tensor): tf.Tensor {
-    return tf.onesLike(a);
+  /** {@inheritDoc Rule.passes} */
+  override passes(): Passes {
+    return one('ones', PARAMS.ones, null);
   }
-  override modifyWeight(w: tf.Tensor): tf.Tensor {
-    return tf.onesLike(w);
-  }
-  override modifyBias(b: tf.Tensor): tf.Tensor {
-    return tf.zerosLike(b);
+  /** {@inheritDoc Rule.toSpec} */
+  override toSpec(): RuleSpec {
+    return { rule: 'FlatRule' };
   }
 }
 
@@ -176,10 +202,14 @@ export class PassRule extends Rule {
     );
   }
   /** {@inheritDoc Rule.prepare} */
-  prepare(): Propagator {
+  override prepare(): Propagator {
     return {
-      propagate: ({ inputs, relevance }) => [relevance.reshape(inputs[0]!.shape)],
+      propagate: ({ inputs, relevance }) => [relevance.reshape((inputs[0] as tf.Tensor).shape)],
       dispose: () => {},
     };
+  }
+  /** {@inheritDoc Rule.toSpec} */
+  override toSpec(): RuleSpec {
+    return { rule: 'PassRule' };
   }
 }
