@@ -6,12 +6,13 @@ import {
   formatShape,
   InputShapeError,
   type OutputSelector,
+  outputRelevance,
   outputsPerSample,
 } from '@xai-ts/base';
-import { type LayerGraph, type LayerNode, readGraph } from '@xai-ts/canonize';
+import type { LayerGraph, LayerNode } from '@xai-ts/canonize';
+import type { Engine } from '@xai-ts/engine';
 import { GradCAMLayerError } from './errors.js';
-import { modelInputShape, selectionMask } from './gradient.js';
-import { forward, forwardFrom, graphOutput } from './run-graph.js';
+import { gradientEngine, modelInputShape } from './gradient.js';
 
 /** Options of {@link GradCAM}. */
 export interface GradCAMOptions {
@@ -59,7 +60,8 @@ export class GradCAM implements Analyzer {
   readonly layer: string;
   /** The feature layer's index in execution order. */
   readonly layerIndex: number;
-  readonly #graph: LayerGraph;
+  /** The engine whose vector-Jacobian products carry the gradient down to the feature layer. */
+  readonly engine: Engine;
 
   /**
    * @param model - a model with one image input `[batch, H, W, C]` and one output
@@ -73,11 +75,19 @@ export class GradCAM implements Analyzer {
         `GradCAM needs an image model with input [batch, height, width, channels]; model "${model.name}" takes ${formatShape(this.inputShape)}`,
       );
     this.model = model;
-    this.#graph = readGraph(model);
-    const node = findLayer(this.#graph, model.name, options?.layer);
+    const engine = gradientEngine(model, this.name);
+    const graph = engine.graph;
+    let node: LayerNode;
+    try {
+      node = findLayer(graph, model.name, options?.layer);
+    } catch (e) {
+      engine.dispose();
+      throw e;
+    }
     const shape = node.layer.outputShape as (number | null)[];
     if (!Array.isArray(shape) || shape.length !== 4 || Array.isArray(shape[0])) {
-      const spatial = this.#graph.nodes.filter((n) => (n.layer.outputShape as unknown[]).length === 4);
+      engine.dispose();
+      const spatial = graph.nodes.filter((n) => (n.layer.outputShape as unknown[]).length === 4);
       throw new GradCAMLayerError(
         `GradCAM needs a feature layer with spatial axes, output [batch, height, width, channels]; layer "${node.name}" (${node.className}, index ${node.index}) outputs ${formatShape(shape.flat())}. ` +
           (spatial.length
@@ -85,6 +95,7 @@ export class GradCAM implements Analyzer {
             : 'The model has no such layer'),
       );
     }
+    this.engine = engine;
     this.layer = node.name;
     this.layerIndex = node.index;
   }
@@ -95,19 +106,27 @@ export class GradCAM implements Analyzer {
     selector: OutputSelector,
     _options: AnalyzeOptions = {},
   ): Explanation<GradCAMExtras> {
-    const graph = this.#graph;
+    const engine = this.engine;
     const at = this.layerIndex;
     let selection: number[] = [];
     const result = tf.tidy(() => {
-      const values = forward(graph, input);
-      const output = graphOutput(graph, input, values);
+      const pass = engine.forward([input]);
+      const output = pass.output;
       outputsPerSample(output);
       selection = selector.select(output);
-      const mask = selectionMask(selection, output.shape);
-      const features = values[at]!;
-      const grad = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(forwardFrom(graph, input, values, at, a), mask)))(
-        features,
+      const mask = outputRelevance(selector, output, selection);
+      const features = pass.outputs[at]!;
+      // the explicit vector-Jacobian products of the layers above the feature layer, down to it
+      const back = engine.backward(
+        pass,
+        new Map([[engine.outputIndex, mask]]),
+        (i, s, p) => engine.vjp(i, p, s),
+        {
+          keepLayers: false,
+          stopAt: at,
+        },
       );
+      const grad = back.layers[at] ?? tf.zerosLike(features);
       const channelWeights = tf.mean(grad, [1, 2]);
       const [n, , , k] = features.shape as [number, number, number, number];
       const cam = tf.relu(tf.sum(tf.mul(features, channelWeights.reshape([n, 1, 1, k])), -1, true));
@@ -124,6 +143,11 @@ export class GradCAM implements Analyzer {
       heatmap: 'cam',
       extras: { cam: result.cam, channelWeights: result.channelWeights, layer: this.layer, layerIndex: at },
     });
+  }
+
+  /** Frees what the engine precomputed (flipped kernels); the model's weights stay. */
+  dispose(): void {
+    this.engine.dispose();
   }
 }
 

@@ -4,12 +4,18 @@ import {
   type Analyzer,
   Explanation,
   type OutputSelector,
+  outputRelevance,
   outputsPerSample,
 } from '@xai-ts/base';
 import { ModelGraphError } from '@xai-ts/canonize';
+import { Engine } from '@xai-ts/engine';
 
 /** The input shape of a single-input, single-output model, batch axis included. */
 export function modelInputShape(model: tf.LayersModel, owner: string): (number | null)[] {
+  if (!(model instanceof tf.LayersModel))
+    throw new ModelGraphError(
+      `${owner} needs a tf.LayersModel, got ${(model as unknown) instanceof Promise ? 'a Promise (did you forget `await`?)' : String(model)}`,
+    );
   if (model.inputs.length !== 1 || model.outputs.length !== 1)
     throw new ModelGraphError(
       `${owner} explains models with one input and one output; model "${model.name}" has ${model.inputs.length} inputs and ${model.outputs.length} outputs`,
@@ -17,15 +23,21 @@ export function modelInputShape(model: tf.LayersModel, owner: string): (number |
   return [...model.inputs[0]!.shape];
 }
 
-/** A mask of the output's shape with a 1 at each sample's selected output (SEMANTICS.md §7: a one-hot seed of 1). */
-export function selectionMask(selection: readonly number[], shape: readonly number[]): tf.Tensor {
-  return tf.tidy(() => {
-    const perSample = shape.slice(1).reduce((a, b) => a * b, 1);
-    return tf
-      .oneHot(tf.tensor1d([...selection], 'int32'), perSample)
-      .toFloat()
-      .reshape([...shape]);
-  });
+/**
+ * The engine of a gradient method: every layer read by its kind, each with an explicit vector-Jacobian product
+ * (never TF.js's autodiff: its gradients are wrong for `same` average pooling and for upsampling of batches, and
+ * missing on wasm for depthwise and dilated convolutions).
+ *
+ * @throws {@link @xai-ts/engine!ModelCheckError} naming every layer the engine cannot differentiate
+ */
+export function gradientEngine(model: tf.LayersModel, owner: string): Engine {
+  const engine = new Engine(model);
+  const problems = engine.gradientProblems();
+  if (problems.length) {
+    engine.dispose();
+    engine.assertNoProblems(problems, owner);
+  }
+  return engine;
 }
 
 /** The gradient of each sample's selected output with respect to the input, with the output and the selection. */
@@ -36,40 +48,33 @@ export interface SelectedGradient {
 }
 
 /**
- * One forward and one backward pass: `∂ output[s, selection[s]] / ∂ input[s]` for every sample `s`. The selection
- * is made on the output of the same forward pass. The caller owns `grad` and `output`.
+ * One forward and one backward pass of the engine: `∂ output[s, selection[s]] / ∂ input[s]` for every sample `s`,
+ * each layer's explicit vector-Jacobian product in turn. The selection is made on the output of the same forward
+ * pass. The caller owns `grad` and `output`.
  */
 export function selectedGradient(
-  model: tf.LayersModel,
+  engine: Engine,
   input: tf.Tensor,
   selector: OutputSelector,
 ): SelectedGradient {
-  let output: tf.Tensor | undefined;
   let selection: number[] = [];
-  let failure: { error: unknown } | undefined;
-  const grad = tf.tidy(() =>
-    tf.grad((x: tf.Tensor) => {
-      try {
-        const out = model.apply(x, { training: false }) as tf.Tensor;
-        outputsPerSample(out);
-        selection = selector.select(out);
-        // The output outlives the gradient's scope: the explanation owns it.
-        output = tf.keep(out);
-        return tf.sum(tf.mul(out, selectionMask(selection, out.shape)));
-      } catch (error) {
-        // Throwing inside tf.grad would leave the tape's saved tensors behind: finish the pass, throw after.
-        failure = { error };
-        output?.dispose();
-        output = undefined;
-        return tf.mul(tf.sum(x), 0);
-      }
-    })(input),
-  );
-  if (failure) {
-    grad.dispose();
-    throw failure.error;
-  }
-  return { grad, output: output!, selection };
+  const { grad, output } = tf.tidy(() => {
+    const pass = engine.forward([input]);
+    outputsPerSample(pass.output);
+    selection = selector.select(pass.output);
+    const seed = outputRelevance(selector, pass.output, selection);
+    const back = engine.backward(
+      pass,
+      new Map([[engine.outputIndex, seed]]),
+      (i, s, p) => engine.vjp(i, p, s),
+      {
+        keepLayers: false,
+        release: true,
+      },
+    );
+    return { grad: back.inputs[0]!, output: pass.output };
+  });
+  return { grad, output, selection };
 }
 
 /**
@@ -90,16 +95,22 @@ export class Gradient implements Analyzer {
   readonly inputShape: readonly (number | null)[];
   /** The explained model. */
   readonly model: tf.LayersModel;
+  /** The engine whose vector-Jacobian products compute the gradient. */
+  readonly engine: Engine;
 
-  /** @param model - a model with one input and one output */
+  /**
+   * @param model - a model with one input and one output
+   * @throws {@link @xai-ts/engine!ModelCheckError} naming every layer without a registered kind
+   */
   constructor(model: tf.LayersModel) {
     this.inputShape = modelInputShape(model, this.name);
     this.model = model;
+    this.engine = gradientEngine(model, this.name);
   }
 
   /** Explains a batch; `analyze()` calls this. */
   explain(input: tf.Tensor, selector: OutputSelector, _options: AnalyzeOptions = {}): Explanation {
-    const { grad, output, selection } = selectedGradient(this.model, input, selector);
+    const { grad, output, selection } = selectedGradient(this.engine, input, selector);
     return new Explanation({
       val: grad,
       input,
@@ -108,6 +119,11 @@ export class Gradient implements Analyzer {
       analyzer: this.name,
       heatmap: 'sensitivity',
     });
+  }
+
+  /** Frees what the engine precomputed (flipped kernels); the model's weights stay. */
+  dispose(): void {
+    this.engine.dispose();
   }
 }
 
@@ -127,16 +143,22 @@ export class InputTimesGradient implements Analyzer {
   readonly inputShape: readonly (number | null)[];
   /** The explained model. */
   readonly model: tf.LayersModel;
+  /** The engine whose vector-Jacobian products compute the gradient. */
+  readonly engine: Engine;
 
-  /** @param model - a model with one input and one output */
+  /**
+   * @param model - a model with one input and one output
+   * @throws {@link @xai-ts/engine!ModelCheckError} naming every layer without a registered kind
+   */
   constructor(model: tf.LayersModel) {
     this.inputShape = modelInputShape(model, this.name);
     this.model = model;
+    this.engine = gradientEngine(model, this.name);
   }
 
   /** Explains a batch; `analyze()` calls this. */
   explain(input: tf.Tensor, selector: OutputSelector, _options: AnalyzeOptions = {}): Explanation {
-    const { grad, output, selection } = selectedGradient(this.model, input, selector);
+    const { grad, output, selection } = selectedGradient(this.engine, input, selector);
     const val = tf.mul(input, grad);
     grad.dispose();
     return new Explanation({
@@ -147,5 +169,10 @@ export class InputTimesGradient implements Analyzer {
       analyzer: this.name,
       heatmap: 'attribution',
     });
+  }
+
+  /** Frees what the engine precomputed (flipped kernels); the model's weights stay. */
+  dispose(): void {
+    this.engine.dispose();
   }
 }

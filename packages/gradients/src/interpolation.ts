@@ -197,4 +197,9 @@ export class IntegratedGradients extends InterpolationAugmentation {
   constructor(model: tf.LayersModel, options: Omit<InterpolationAugmentationOptions, 'name'> = {}) {
     super(new Gradient(model), { ...options, name: 'IntegratedGradients' });
   }
+
+  /** Frees what its gradient's engine precomputed (flipped kernels); the model's weights stay. */
+  dispose(): void {
+    (this.analyzer as Gradient).dispose();
+  }
 }

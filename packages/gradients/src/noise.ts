@@ -128,4 +128,9 @@ export class SmoothGrad extends NoiseAugmentation {
   constructor(model: tf.LayersModel, options: Omit<NoiseAugmentationOptions, 'name'> = {}) {
     super(new Gradient(model), { ...options, name: 'SmoothGrad' });
   }
+
+  /** Frees what its gradient's engine precomputed (flipped kernels); the model's weights stay. */
+  dispose(): void {
+    (this.analyzer as Gradient).dispose();
+  }
 }
