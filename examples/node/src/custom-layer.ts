@@ -1,7 +1,7 @@
 /**
  * A custom layer for LRP: a TF.js layer `Rescale` (multiply by a constant, so the demo CNN takes 0..255 pixels)
- * is unknown to LRP until it is registered with `registerLayer`, its forward function and its vector-Jacobian
- * product. Shows the model-check error first, then the explanation, and checks it against the plain model's.
+ * is unknown to LRP until its layer kind is registered with `registerLayerKind`: how to read it, its forward pass
+ * and its vector-Jacobian product. Shows the model-check error first, then the explanation, and checks it against the plain model's.
  *
  *   node dist/custom-layer.js [--out out/custom-layer]
  */
@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { analyze } from '@xai-ts/base';
 import { heatmap } from '@xai-ts/heatmap';
 import { montage, writePNG } from '@xai-ts/heatmap/node';
-import { EpsilonPlus, LRP, ModelCheckError, registerLayer } from '@xai-ts/lrp';
+import { EpsilonPlus, LRP, ModelCheckError, registerLayerKind } from '@xai-ts/lrp';
 import { demoDataset, loadDemoModel } from '@xai-ts/zoo';
 import { outputDir, setupBackend } from './common.js';
 
@@ -44,15 +44,23 @@ try {
   new LRP(model, new EpsilonPlus());
 } catch (e) {
   if (!(e instanceof ModelCheckError)) throw e;
-  console.log(`before registerLayer: ${e.message}\n`);
+  console.log(`before registerLayerKind: ${e.message}\n`);
 }
 
-// A parameter-free layer: ZeroRule and EpsilonRule go through `R_in = a ⊙ vjp(R / stab(f(a)))`.
-registerLayer('Rescale', {
-  kind: 'function',
+// A parameter-free function: ZeroRule and EpsilonRule go through `R_in = a ⊙ vjp(R / stab(f(a)))`, and gradient
+// methods through the same vector-Jacobian product.
+registerLayerKind({
+  name: 'Rescale',
+  classNames: ['Rescale'],
   groups: ['activation'],
-  forward: (layer, [x]) => tf.mul(x!, (layer as Rescale).scale),
-  vjp: (layer, _inputs, s) => [tf.mul(s, (layer as Rescale).scale)],
+  read: (layer) => {
+    const { scale } = layer as Rescale;
+    return {
+      relevance: { kind: 'function' },
+      forward: ([x]) => tf.mul(x!, scale),
+      vjp: (_inputs, _output, s) => [tf.mul(s, scale)],
+    };
+  },
 });
 
 const lrp = new LRP(model, new EpsilonPlus());

@@ -71,10 +71,12 @@ describe('node examples', () => {
     await expectPicture(join(out, 'custom-rule.png'), 3 * 32 * 4, 3 * 32 * 4);
   });
 
-  it('custom-layer: unsupported before registerLayer, then explained like the plain model', async () => {
+  it('custom-layer: unsupported before registerLayerKind, then explained like the plain model', async () => {
     const out = join(tmp, 'layer');
     const { stdout } = await example('custom-layer', ['--out', out]);
-    expect(stdout).toMatch(/before registerLayer: .*layer 0 "rescale": Rescale layers are not supported/s);
+    expect(stdout).toMatch(
+      /before registerLayerKind: .*layer 0 "rescale": Rescale layers are not supported/s,
+    );
     expect(stdout).toMatch(/0 {2}rescale\s+Rescale\s+=> ZeroRule\(\)/);
     const diff = Number(stdout.match(/plain model's LRP: (\S+)/)![1]);
     expect(diff).toBeLessThan(1e-4);

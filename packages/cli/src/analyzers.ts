@@ -187,10 +187,10 @@ function layerFor(method: string, loaded: LoadedModel, layer: string | undefined
 export function makeAnalyzer(method: Method, loaded: LoadedModel, settings: AnalyzerSettings): BuiltAnalyzer {
   const { model, inputRange } = loaded;
   const samples = settings.samples ?? 50;
-  const plain = (analyzer: Analyzer, label: string): BuiltAnalyzer => ({
+  const plain = (analyzer: Analyzer & { dispose(): void }, label: string): BuiltAnalyzer => ({
     analyzer,
     label,
-    dispose: () => undefined,
+    dispose: () => analyzer.dispose(),
   });
   switch (method) {
     case 'lrp': {

@@ -58,7 +58,7 @@ describe('xai check', () => {
     const run = await xai('check', join(dir, 'tanh', 'model.json'), '--backend', 'cpu');
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^model check of .*tanh.*: FAILED, 1 problem\n/);
-    expect(run.stdout).toContain(`layer 0 "tanh_conv": the fused activation 'tanh' is not supported`);
+    expect(run.stdout).toContain(`layer 0 "tanh_conv": the fused activation 'tanh' has no LRP rule`);
   });
 
   it('explaining that model with LRP is an input error: one line, exit 2', async () => {

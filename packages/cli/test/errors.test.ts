@@ -94,7 +94,7 @@ const cases: [string, string[], RegExp][] = [
   [
     'a model LRP cannot explain',
     ['explain', image, '--model', join(dir, 'tanh')],
-    /^xai: LRP cannot explain this model as it is \(1 problem\): layer 0 "tanh_conv": the fused activation 'tanh' is not supported/,
+    /^xai: LRP cannot explain this model as it is \(1 problem\): layer 0 "tanh_conv": the fused activation 'tanh' has no LRP rule/,
   ],
   [
     'a model that takes no images',
