@@ -6,6 +6,14 @@
  *
  * @packageDocumentation
  */
+
+export type {
+  ApplicationOptions,
+  ClassifierActivation,
+  Pooling,
+} from './applications/common.js';
+export { type InceptionV3Options, inceptionV3 } from './applications/inception-v3.js';
+export { type MobileNetV2Options, mobileNetV2 } from './applications/mobilenet-v2.js';
 export { buildDemoModel } from './demo/architecture.js';
 export { type DemoDataset, type DemoDatasetOptions, demoDataset } from './demo/dataset.js';
 export { loadDemoModel } from './demo/model.js';
