@@ -16,4 +16,5 @@ export {
   type RuleSpec,
 } from './cases.js';
 export { type Comparison, compareAttribution } from './compare.js';
+export { kindsModel, reluModel, seedWeights } from './models.js';
 export { readSafetensors, type StoredTensor } from './safetensors.js';

@@ -22,15 +22,24 @@ export function bilinearMatrix(size: number, out: number): Float32Array {
   return m;
 }
 
-/** `Σ` over the `size` copies along axis 1 of `[rows, size·inner]` … as a product with a matrix `[out, in]ᵀ`. */
+/** `matrix` (`[out, in]`) applied along spatial axis `axis` (1: rows, 2: columns) of an NHWC tensor. */
 function applyAlong(t: tf.Tensor4D, matrix: tf.Tensor2D, axis: 1 | 2): tf.Tensor4D {
   return tf.tidy(() => {
     // move `axis` first, multiply, move it back
-    const perm = axis === 1 ? [1, 0, 2, 3] : [2, 0, 1, 3];
+    const [perm, inverse] =
+      axis === 1
+        ? [
+            [1, 0, 2, 3],
+            [1, 0, 2, 3],
+          ]
+        : [
+            [2, 0, 1, 3],
+            [1, 2, 0, 3],
+          ];
     const moved = t.transpose(perm);
     const [d0, ...rest] = moved.shape;
     const product = tf.matMul(matrix, moved.reshape([d0!, -1]) as tf.Tensor2D);
-    return product.reshape([matrix.shape[0], ...rest]).transpose(perm) as tf.Tensor4D;
+    return product.reshape([matrix.shape[0], ...rest]).transpose(inverse) as tf.Tensor4D;
   });
 }
 
