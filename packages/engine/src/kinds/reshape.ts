@@ -19,7 +19,9 @@ export const reshape: LayerKind = {
     const cfg = configOf(layer);
     if (layer.getClassName() === 'Flatten' && (cfg.dataFormat ?? 'channelsLast') !== 'channelsLast')
       throw new KindReadError("Flatten with dataFormat 'channelsFirst' is not supported");
-    const target = layer.getClassName() === 'Reshape' ? (cfg.targetShape as number[]) : null;
+    // TF.js stores an inferred dimension (-1) as null
+    const target =
+      layer.getClassName() === 'Reshape' ? (cfg.targetShape as (number | null)[]).map((d) => d ?? -1) : null;
     return {
       relevance: { kind: 'route' },
       forward: ([a]) => a!.reshape([a!.shape[0]!, ...(target ?? [-1])]),
