@@ -93,7 +93,22 @@ export function readGraph(model: tf.LayersModel): LayerGraph {
 
   // Follow one symbolic tensor to the graph source that produces it; `bindings` maps a nested model's input
   // tensors to the outer sources they were called with.
+  // Each tensor is resolved once per binding scope: without the memo, a graph of many merging branches (Inception)
+  // is walked once per path, exponentially many times.
+  const resolved = new WeakMap<Map<tf.SymbolicTensor, Source>, Map<tf.SymbolicTensor, Source>>();
   const resolve = (t: tf.SymbolicTensor, bindings: Map<tf.SymbolicTensor, Source>): Source => {
+    let memo = resolved.get(bindings);
+    if (!memo) {
+      memo = new Map();
+      resolved.set(bindings, memo);
+    }
+    const known = memo.get(t);
+    if (known) return known;
+    const source = resolveOnce(t, bindings);
+    memo.set(t, source);
+    return source;
+  };
+  const resolveOnce = (t: tf.SymbolicTensor, bindings: Map<tf.SymbolicTensor, Source>): Source => {
     const bound = bindings.get(t);
     if (bound) return bound;
     const outer = modelInputs.get(t);
