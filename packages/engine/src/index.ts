@@ -47,9 +47,9 @@ export {
   type AxisPads,
   axisPads,
   insertZeros,
+  interleaveGrids,
   type Padding,
   padOrCrop,
-  windowScatter,
-  windowTap,
+  phaseGrids,
 } from './ops/geometry.js';
 export { layerKind, registeredClassNames, registerLayerKind } from './registry.js';

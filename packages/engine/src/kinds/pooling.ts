@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerKind, LayerOp } from '../kind.js';
 import { transposeByFlip } from '../linear/conv.js';
-import { axisPads, type Padding, padOrCrop, windowScatter, windowTap } from '../ops/geometry.js';
+import { axisPads, interleaveGrids, type Padding, padOrCrop, phaseGrids } from '../ops/geometry.js';
 import { all, configOf, paddingOf, pairOf, requireChannelsLast } from './common.js';
 
 /** A 2-D pooling window (1-D poolings run as 2-D ones of height 1). */
@@ -61,32 +61,43 @@ function tiledMaxPoolVjp(
 /**
  * Max pooling's vector-Jacobian product for any window: for each window tap in row-major order, the part of `s`
  * whose window has not yet found its maximum goes to the input the tap reads where that input is the maximum;
- * padding reads −∞ and never takes anything.
+ * padding reads −∞ and never takes anything. Taps and their contributions work on the input's phase grids (one per
+ * stride offset), where each tap is a plain shifted slice of output size: no op runs on the full input per tap.
  */
 function maxPoolVjp(a: tf.Tensor4D, z: tf.Tensor4D, s: tf.Tensor4D, w: Window): tf.Tensor4D {
   const [kh, kw] = w.pool;
+  const [sh, sw] = w.strides;
   const { ph, pw } = spatialPads(a.shape, w);
   if (w.padding === 'valid' || (ph.before + ph.after === 0 && pw.before + pw.after === 0))
-    if (kh === w.strides[0] && kw === w.strides[1]) return tiledMaxPoolVjp(a, z, s, kh, kw);
+    if (kh === sh && kw === sw) return tiledMaxPoolVjp(a, z, s, kh, kw);
   return tf.tidy(() => {
     const padded = padOrCrop(a, [ph.before, ph.after], [pw.before, pw.after], Number.NEGATIVE_INFINITY);
-    const size: [number, number] = [padded.shape[1], padded.shape[2]];
-    const out: [number, number] = [ph.out, pw.out];
+    const grids = phaseGrids(padded, sh, sw, Number.NEGATIVE_INFINITY);
+    const [, hs, ws] = grids[0]![0]!.shape;
+    const [ho, wo] = [ph.out, pw.out];
+    const n = a.shape[0];
+    const c = a.shape[3];
     const zero = tf.zerosLike(s);
+    const acc: (tf.Tensor4D | undefined)[][] = grids.map((row) => row.map(() => undefined));
     let rest: tf.Tensor4D = s;
-    let routed: tf.Tensor4D | undefined;
     for (let u = 0; u < kh; u++)
       for (let v = 0; v < kw; v++) {
-        const taken = tf.where(
-          tf.equal(windowTap(padded, u, v, out, w.strides), z),
-          rest,
-          zero,
-        ) as tf.Tensor4D;
-        rest = tf.sub(rest, taken);
-        const back = windowScatter(taken, u, v, size, w.strides);
-        routed = routed ? tf.add(routed, back) : back;
+        const [p, q, du, dv] = [u % sh, v % sw, Math.floor(u / sh), Math.floor(v / sw)];
+        const tap = grids[p]![q]!.slice([0, du, dv, 0], [n, ho, wo, c]);
+        const taken = tf.where(tf.equal(tap, z), rest, zero) as tf.Tensor4D;
+        if (u < kh - 1 || v < kw - 1) rest = tf.sub(rest, taken);
+        const back = padOrCrop(taken, [du, hs - ho - du], [dv, ws - wo - dv]);
+        acc[p]![q] = acc[p]![q] ? tf.add(acc[p]![q]!, back) : back;
       }
-    return padOrCrop(routed!, [-ph.before, -ph.after], [-pw.before, -pw.after]);
+    const routed = interleaveGrids(
+      acc.map((row) => row.map((g) => g ?? (tf.zeros([n, hs, ws, c]) as tf.Tensor4D))),
+    );
+    const [, hq, wq] = routed.shape;
+    return padOrCrop(
+      routed,
+      [-ph.before, -(hq - ph.before - a.shape[1])],
+      [-pw.before, -(wq - pw.before - a.shape[2])],
+    );
   });
 }
 

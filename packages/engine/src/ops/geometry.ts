@@ -134,47 +134,42 @@ export function padOrCrop(
 }
 
 /**
- * The input values that window tap `(u, v)` reads for every output position of a windowed op, from the padded
- * input `padded` (`[N, Hp, Wp, C]`): `padded[:, oh·sh + u·dh, ow·sw + v·dw, :]`, shaped `[N, Ho, Wo, C]`.
+ * The phase grids of an NHWC tensor for strides `[sh, sw]`: grid `(p, q)` holds `t[:, i·sh + p, j·sw + q, :]`, all
+ * `[N, ⌈H/sh⌉, ⌈W/sw⌉, C]` (the tensor is first padded with `fill` to multiples of the strides). A strided window's
+ * tap `(u, v)` reads a plain slice of grid `(u mod sh, v mod sw)`, at offset `(⌊u/sh⌋, ⌊v/sw⌋)`.
  */
-export function windowTap(
-  padded: tf.Tensor4D,
-  u: number,
-  v: number,
-  out: readonly [number, number],
-  strides: readonly [number, number],
-  dilation: readonly [number, number] = [1, 1],
-): tf.Tensor4D {
-  const [n, , , c] = padded.shape;
-  const [ho, wo] = out;
-  const [sh, sw] = strides;
-  const h0 = u * dilation[0];
-  const w0 = v * dilation[1];
-  if (sh === 1 && sw === 1) return padded.slice([0, h0, w0, 0], [n, ho, wo, c]);
-  return tf.stridedSlice(
-    padded,
-    [0, h0, w0, 0],
-    [n, h0 + (ho - 1) * sh + 1, w0 + (wo - 1) * sw + 1, c],
-    [1, sh, sw, 1],
-  ) as tf.Tensor4D;
+export function phaseGrids(t: tf.Tensor4D, sh: number, sw: number, fill = 0): tf.Tensor4D[][] {
+  return tf.tidy(() => {
+    const [n, h, w, c] = t.shape;
+    const hq = Math.ceil(h / sh) * sh;
+    const wq = Math.ceil(w / sw) * sw;
+    const full = padOrCrop(t, [0, hq - h], [0, wq - w], fill);
+    if (sh === 1 && sw === 1) return [[full]];
+    const [hs, ws] = [hq / sh, wq / sw];
+    // [N·Hs, sh, Ws, sw·C]: grid (p, q) is one rank-4 slice (TF.js's wasm strided slice is element by element)
+    const folded = full.reshape([n * hs, sh, ws, sw * c]);
+    return Array.from({ length: sh }, (_, p) =>
+      Array.from(
+        { length: sw },
+        (_, q) => folded.slice([0, p, 0, q * c], [n * hs, 1, ws, c]).reshape([n, hs, ws, c]) as tf.Tensor4D,
+      ),
+    );
+  });
 }
 
 /**
- * The transpose of {@link windowTap}: puts `values` (`[N, Ho, Wo, C]`) back where tap `(u, v)` read them, in a
- * zero tensor of the padded input's spatial size `[hp, wp]`.
+ * The inverse of {@link phaseGrids}: interleaves the grids `[sh][sw]` (each `[N, Hs, Ws, C]`) into
+ * `[N, Hs·sh, Ws·sw, C]`, by stacking and reshaping.
  */
-export function windowScatter(
-  values: tf.Tensor4D,
-  u: number,
-  v: number,
-  padded: readonly [number, number],
-  strides: readonly [number, number],
-  dilation: readonly [number, number] = [1, 1],
-): tf.Tensor4D {
+export function interleaveGrids(grids: readonly (readonly tf.Tensor4D[])[]): tf.Tensor4D {
   return tf.tidy(() => {
-    const spread = insertZeros(values, strides[0], strides[1]);
-    const h0 = u * dilation[0];
-    const w0 = v * dilation[1];
-    return padOrCrop(spread, [h0, padded[0] - h0 - spread.shape[1]], [w0, padded[1] - w0 - spread.shape[2]]);
+    const sh = grids.length;
+    const sw = grids[0]!.length;
+    const [n, hs, ws, c] = grids[0]![0]!.shape;
+    if (sh === 1 && sw === 1) return grids[0]![0]!.clone();
+    const rows = grids.map((row) =>
+      sw === 1 ? row[0]! : (tf.stack([...row], 3).reshape([n, hs, ws * sw, c]) as tf.Tensor4D),
+    );
+    return (sh === 1 ? rows[0]! : tf.stack(rows, 2).reshape([n, hs * sh, ws * sw, c])) as tf.Tensor4D;
   });
 }
