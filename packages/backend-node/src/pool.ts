@@ -27,7 +27,8 @@ export interface LRPWorkerPoolOptions {
   readonly backend?: WorkerBackend;
   /**
    * Modules each worker imports before it loads the model, as paths or file: URLs: where custom layers are
-   * registered (`tf.serialization.registerClass`, `registerLayer` of @xai-ts/lrp).
+   * registered (`tf.serialization.registerClass`, `registerLayerKind`, `registerRule` and
+   * `registerPreset` of @xai-ts/lrp), so that the composite spec can name custom rules.
    */
   readonly setup?: readonly (string | URL)[];
 }

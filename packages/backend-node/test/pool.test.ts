@@ -6,7 +6,7 @@ import {
   MaxActivationSelector,
   OutputSelectionError,
 } from '@xai-ts/base';
-import { EpsilonGammaBox, EpsilonPlusFlat, LRP } from '@xai-ts/lrp';
+import { compositeFromSpec, EpsilonGammaBox, EpsilonPlusFlat, LRP } from '@xai-ts/lrp';
 import { loadCase } from '@xai-ts/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompositeSpecError, LRPWorkerPool, WorkerPoolError } from '../src/index.js';
@@ -228,6 +228,41 @@ describe('LRPWorkerPool setup', () => {
     await expect(pool.analyze(x)).rejects.toThrow(WorkerPoolError);
     await pool.close(); // again: nothing happens
     expect(pool.closed).toBe(true);
+    x.dispose();
+    model.dispose();
+  });
+});
+
+describe('LRPWorkerPool with a custom layer kind and a custom rule (setup modules)', () => {
+  it('equals LRP in this thread, the rule named in the composite spec', async () => {
+    const { Scale } = await import('./fixtures/extensions.mjs');
+    const input = tf.input({ shape: [6] });
+    const scaled = new Scale({ factor: 2, name: 'scale' }).apply(input) as tf.SymbolicTensor;
+    const hidden = tf.layers.dense({ units: 5, activation: 'relu', name: 'hidden' }).apply(scaled);
+    const out = tf.layers.dense({ units: 3, name: 'out' }).apply(hidden) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    const composite = {
+      preset: 'EpsilonPlus',
+      rules: { hidden: { rule: 'FlooredWPlus', floor: 0.1 } },
+    } as const;
+    const lrp = new LRP(model, compositeFromSpec(composite));
+    expect(lrp.toString()).toMatch(/hidden\s+Dense\s+=> FlooredWPlus\(floor=0\.1\)/);
+    const pool = await LRPWorkerPool.create({
+      model,
+      composite,
+      workers: 2,
+      backend: 'cpu',
+      setup: [new URL('extensions.mjs', fixtures)],
+    });
+    const x = tf.randomNormal([4, 6], 0, 1, 'float32', 9);
+    const single = analyze(x, lrp, 1);
+    const expl = await pool.analyze(x, 1);
+    expect(maxRelDiff(expl.val, single.val)).toBeLessThan(1e-5);
+    expect(tf.tidy(() => tf.abs(expl.val).sum().dataSync()[0]!)).toBeGreaterThan(0);
+    await pool.close();
+    expl.dispose();
+    single.dispose();
+    lrp.dispose();
     x.dispose();
     model.dispose();
   });

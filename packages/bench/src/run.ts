@@ -2,8 +2,10 @@
  * `pnpm bench`: forward, input gradient, LRP with each preset (and CRP, gradients where present) on VGG16 at
  * 224×224×3, as the median of several runs after a warm-up, and as ratios to forward passes timed alternately with them.
  *
- *   node dist/run.js [--quick] [--json results.json] [--backend wasm|cpu] [--threads 2] [--batch 1,8] [--runs 5]
- *                    [--only lrp,crp,gradient]
+ *   pnpm bench [--quick] [--json results.json] [--backend wasm|cpu] [--threads 2] [--batch 1,8] [--runs 5]
+ *              [--only lrp,crp,gradient] [--smoothgrad-n 8]
+ *
+ * (from the repository root: builds what it needs, then runs packages/bench/dist/run.js with the arguments)
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -12,7 +14,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { enableWasmThreads } from '@xai-ts/backend-node';
 import { analyze, TopNFeatures } from '@xai-ts/base';
 import { CRP } from '@xai-ts/crp';
-import { Gradient } from '@xai-ts/gradients';
+import { Gradient, InputTimesGradient, SmoothGrad } from '@xai-ts/gradients';
 import {
   type Composite,
   EpsilonAlpha2Beta1,
@@ -45,12 +47,14 @@ const { values } = parseArgs({
     runs: { type: 'string' },
     only: { type: 'string' },
     threads: { type: 'string' },
+    'smoothgrad-n': { type: 'string' },
   },
 });
 
 const quick = values.quick ?? false;
 const batches = (values.batch ?? (quick ? '1' : '1,8')).split(',').map(Number);
 const runs = Number(values.runs ?? (quick ? 3 : 5));
+const smoothN = Number(values['smoothgrad-n'] ?? (quick ? 4 : 8));
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -171,22 +175,35 @@ async function main(): Promise<void> {
       row('crp:8', t.ms, t.forwardMs, quick ? undefined : await peak(call));
       lrp.dispose();
     }
-    // Autodiff through the whole model last: its peak memory leaves the WASM heap too fragmented for big
-    // allocations afterwards.
     if (run('gradient')) {
-      const gradient = new Gradient(model);
-      const call = () => {
-        const e = analyze(x, gradient, 0);
-        e.output.dispose();
-        return e.val;
-      };
-      const t = await timeAgainstForward(call, forward, runs);
-      row('gradient', t.ms, t.forwardMs);
+      const analyzers: [string, () => import('@xai-ts/base').Analyzer & { dispose(): void }][] = [
+        ['gradient', () => new Gradient(model)],
+        ['inputxgradient', () => new InputTimesGradient(model)],
+        [
+          `smoothgrad:${smoothN}`,
+          () => new SmoothGrad(model, { n: smoothN, std: 0.1, seed: 1, batchSize: 8 }),
+        ],
+      ];
+      for (const [name, make] of analyzers) {
+        const analyzer = make();
+        const call = () => {
+          const e = analyze(x, analyzer, 0);
+          e.output.dispose();
+          return e.val;
+        };
+        const t = await timeAgainstForward(call, forward, runs);
+        row(name, t.ms, t.forwardMs, quick ? undefined : await peak(call));
+        analyzer.dispose();
+      }
+    }
+    // TF.js autodiff through the whole model, for comparison only (no analyzer uses it), last: its peak memory leaves
+    // the WASM heap too fragmented for big allocations afterwards.
+    if (run('autodiff')) {
       const grad = tf.grad((v: tf.Tensor) =>
         tf.sum((model.predict(v) as tf.Tensor).slice([0, 0], [batch, 1])),
       );
       const g = await timeAgainstForward(() => grad(x), forward, runs);
-      row('tf.grad', g.ms, g.forwardMs);
+      row('tf.grad (autodiff, for comparison)', g.ms, g.forwardMs);
     }
     x.dispose();
   }
