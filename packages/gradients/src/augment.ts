@@ -35,6 +35,16 @@ export function explainClean(
   options: AnalyzeOptions,
   keepVal: boolean,
 ): CleanResult {
+  if (!keepVal && inner.predict && inner.heatmap) {
+    // the selection needs the output only: one forward pass instead of a whole explanation
+    const output = inner.predict(input);
+    try {
+      return { output, selection: selector.select(output), heatmap: inner.heatmap };
+    } catch (error) {
+      output.dispose();
+      throw error;
+    }
+  }
   const expl = inner.explain(input, selector, options);
   try {
     return {

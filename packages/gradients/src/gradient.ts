@@ -108,6 +108,14 @@ export class Gradient implements Analyzer {
     this.engine = gradientEngine(model, this.name);
   }
 
+  /** {@inheritDoc @xai-ts/base!Analyzer.heatmap} */
+  readonly heatmap = 'sensitivity' as const;
+
+  /** The model's output for `input` (the engine's forward pass alone). */
+  predict(input: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.engine.forward([input]).output);
+  }
+
   /** Explains a batch; `analyze()` calls this. */
   explain(input: tf.Tensor, selector: OutputSelector, _options: AnalyzeOptions = {}): Explanation {
     const { grad, output, selection } = selectedGradient(this.engine, input, selector);
@@ -154,6 +162,14 @@ export class InputTimesGradient implements Analyzer {
     this.inputShape = modelInputShape(model, this.name);
     this.model = model;
     this.engine = gradientEngine(model, this.name);
+  }
+
+  /** {@inheritDoc @xai-ts/base!Analyzer.heatmap} */
+  readonly heatmap = 'attribution' as const;
+
+  /** The model's output for `input` (the engine's forward pass alone). */
+  predict(input: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.engine.forward([input]).output);
   }
 
   /** Explains a batch; `analyze()` calls this. */

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { checkInput } from './checks.js';
-import type { Explanation } from './explanation.js';
+import type { Explanation, HeatmapPreset } from './explanation.js';
 import { type OutputSelection, type OutputSelector, toOutputSelector } from './selectors.js';
 
 /**
@@ -43,6 +43,13 @@ export interface Analyzer {
    * may outlive the call.
    */
   explain(input: tf.Tensor, selector: OutputSelector, options: AnalyzeOptions): Explanation;
+  /**
+   * The model's output for `input`, computed without explaining it: wrappers that only need the selection (SmoothGrad's
+   * clean pass) call it instead of `explain`. Optional.
+   */
+  predict?(input: tf.Tensor): tf.Tensor;
+  /** The heatmap preset of the analyzer's explanations, where it is fixed. Optional. */
+  readonly heatmap?: HeatmapPreset;
   /** Frees what the analyzer holds (precomputed weights, copies); it cannot be used afterwards. */
   dispose?(): void;
 }
