@@ -54,7 +54,7 @@ const { values } = parseArgs({
 const quick = values.quick ?? false;
 const batches = (values.batch ?? (quick ? '1' : '1,8')).split(',').map(Number);
 const runs = Number(values.runs ?? (quick ? 3 : 5));
-const smoothN = Number(values['smoothgrad-n'] ?? (quick ? 4 : 8));
+const smoothN = Number(values['smoothgrad-n'] ?? 8);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
