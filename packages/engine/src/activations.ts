@@ -38,6 +38,8 @@ export interface ActivationFunction {
   readonly nonNegative: boolean;
   /** How LRP treats it; undefined: no LRP rule. */
   readonly relevance?: ActivationRelevance;
+  /** Whether it acts on each value alone (its Jacobian is diagonal, `vjp(z, y, 1)` is `f'(z)`); false for softmax. */
+  readonly elementwise: boolean;
 }
 
 const mask = (condition: tf.Tensor, s: tf.Tensor) => tf.mul(s, tf.cast(condition, 'float32'));
@@ -49,7 +51,12 @@ function fn(
   name: string,
   forward: (z: tf.Tensor) => tf.Tensor,
   vjp: (z: tf.Tensor | null, y: tf.Tensor, s: tf.Tensor) => tf.Tensor,
-  options: { readsInput?: boolean; nonNegative?: boolean; relevance?: ActivationRelevance } = {},
+  options: {
+    readsInput?: boolean;
+    nonNegative?: boolean;
+    relevance?: ActivationRelevance;
+    elementwise?: boolean;
+  } = {},
 ): ActivationFunction {
   return {
     name,
@@ -57,6 +64,7 @@ function fn(
     vjp: (z, y, s) => tf.tidy(() => vjp(z, y, s)),
     readsInput: options.readsInput ?? false,
     nonNegative: options.nonNegative ?? false,
+    elementwise: options.elementwise ?? true,
     ...(options.relevance ? { relevance: options.relevance } : {}),
   };
 }
@@ -90,7 +98,7 @@ export function softmaxFunction(axis = -1): ActivationFunction {
     'softmax',
     (z) => tf.softmax(z, axis),
     (_z, y, s) => tf.mul(y, tf.sub(s, tf.sum(tf.mul(s, y), axis, true))),
-    { nonNegative: true },
+    { nonNegative: true, elementwise: false },
   );
 }
 
@@ -165,6 +173,7 @@ const builtins: ActivationFunction[] = [
     'logSoftmax',
     (z) => tf.logSoftmax(z, -1),
     (_z, y, s) => tf.sub(s, tf.mul(tf.exp(y), tf.sum(s, -1, true))),
+    { elementwise: false },
   ),
   fromInput(
     'gelu',
@@ -235,6 +244,8 @@ export interface ActivationSpec {
   readonly readsInput?: boolean;
   /** Whether `f(z) ≥ 0` everywhere; default false. */
   readonly nonNegative?: boolean;
+  /** Whether it acts on each value alone; default true. */
+  readonly elementwise?: boolean;
 }
 
 /**
@@ -264,6 +275,7 @@ export function registerActivation(name: string, spec: ActivationSpec = {}): voi
     fn(name, spec.forward, spec.vjp, {
       readsInput: spec.readsInput ?? true,
       nonNegative: spec.nonNegative ?? false,
+      elementwise: spec.elementwise ?? true,
       relevance,
     }),
   );

@@ -63,6 +63,14 @@ export interface ForwardOptions {
    * output). Default: those whose activation's derivative reads it, as gradients need.
    */
   keepPreactivation?: (index: number) => boolean;
+  /** Called after each layer has run, with the pass so far (inside the forward pass's scope). */
+  visit?: (index: number, pass: ForwardPass) => void;
+  /**
+   * Free each layer's output (and pre-activation) as soon as every layer that reads it has run and been visited
+   * (default false): a pass that only streams through the model, as the noisy passes of SmoothDiff do; the returned
+   * pass then holds the output alone.
+   */
+  release?: boolean;
 }
 
 /**
@@ -279,6 +287,12 @@ export class Engine {
     const outputs: tf.Tensor[] = [];
     const preactivations: (tf.Tensor | null)[] = [];
     const value = (s: Source) => (s.kind === 'input' ? inputs[s.index]! : outputs[s.index]!);
+    const pass: ForwardPass = { inputs, outputs, preactivations, output: inputs[0]! };
+    // with `release`: the last layer that reads each output
+    const lastReader = options.release
+      ? this.graph.consumers.map((readers) => (readers.length ? Math.max(...readers) : -1))
+      : undefined;
+    const out = this.graph.output;
     for (const n of this.nodes) {
       const op = this.#op(n);
       const args = n.node.inputs.map(value);
@@ -296,8 +310,18 @@ export class Engine {
         preactivations.push(null);
         outputs.push(op.forward!(args));
       }
+      options.visit?.(n.node.index, pass);
+      if (lastReader)
+        for (const src of n.node.inputs) {
+          if (src.kind !== 'layer' || lastReader[src.index] !== n.node.index) continue;
+          if (out.kind === 'layer' && out.index === src.index) continue;
+          const t = outputs[src.index]!;
+          const pre = preactivations[src.index];
+          if (pre && pre !== t) pre.dispose();
+          t.dispose();
+        }
     }
-    return { inputs, outputs, preactivations, output: value(this.graph.output) };
+    return { inputs, outputs, preactivations, output: value(out) };
   }
 
   /** The inputs of layer `index` in a forward pass. */
@@ -335,6 +359,44 @@ export class Engine {
         'the engine',
       );
     return op.vjp(inputs, pass.outputs[index]!, s);
+  }
+
+  /**
+   * The statistics of layer `index` in a forward pass whose mean over noisy passes is its expected Jacobian
+   * (SmoothDiff), or undefined where the layer's Jacobian does not depend on its input or has no such form (then
+   * {@link Engine.expectedVjp} takes it at the pass it is given). An elementwise activation gives its derivative.
+   */
+  jacobianSample(index: number, pass: ForwardPass): tf.Tensor[] | undefined {
+    const n = this.nodes[index]!;
+    const op = this.#op(n);
+    if (n.own) {
+      const act = op.activation;
+      if (!act?.elementwise) return undefined;
+      const y = pass.outputs[index]!;
+      const z = act.readsInput
+        ? (pass.preactivations[index] ?? n.own.apply(this.inputsOf(index, pass)[0]!))
+        : null;
+      return [act.vjp(z, y, tf.onesLike(y))];
+    }
+    return op.expected?.sample(this.inputsOf(index, pass), pass.outputs[index]!);
+  }
+
+  /**
+   * The vector-Jacobian product of layer `index` with its expected Jacobian: the mean statistics `means` of
+   * {@link Engine.jacobianSample} where given, else its Jacobian at `pass`.
+   */
+  expectedVjp(
+    index: number,
+    pass: ForwardPass,
+    means: readonly tf.Tensor[] | undefined,
+    s: tf.Tensor,
+  ): (tf.Tensor | null)[] {
+    if (!means) return this.vjp(index, pass, s);
+    const n = this.nodes[index]!;
+    const op = this.#op(n);
+    const inputs = this.inputsOf(index, pass);
+    if (n.own) return [n.own.transpose(tf.mul(s, means[0]!), inputs[0]!.shape)];
+    return op.expected!.vjp(means, inputs, s);
   }
 
   /**

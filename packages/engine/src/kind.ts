@@ -113,6 +113,16 @@ export interface LayerOp {
    * layer (a model-check problem for them).
    */
   vjp?(inputs: readonly tf.Tensor[], output: tf.Tensor, s: tf.Tensor): (tf.Tensor | null)[];
+  /**
+   * Expected Jacobians (SmoothDiff): `sample` gives statistics of one forward pass whose mean over noisy passes is the
+   * layer's expected Jacobian, and `vjp` the vector-Jacobian product with those means. Absent where the Jacobian does
+   * not depend on the input (linear layers); layers with an input-dependent Jacobian and no `expected` are taken at
+   * the clean input.
+   */
+  readonly expected?: {
+    sample(inputs: readonly tf.Tensor[], output: tf.Tensor): tf.Tensor[];
+    vjp(means: readonly tf.Tensor[], inputs: readonly tf.Tensor[], s: tf.Tensor): (tf.Tensor | null)[];
+  };
   /** Whether the output is ≥ 0 for every input, given which inputs are (default: false). */
   nonNegative?(inputsNonNegative: readonly boolean[]): boolean;
   /** Frees what reading the layer computed (never the model's own weights). */

@@ -1,7 +1,15 @@
 import type * as tf from '@tensorflow/tfjs';
 import { type Analyzer, IndexedFeatures } from '@xai-ts/base';
 import { CRP } from '@xai-ts/crp';
-import { GradCAM, Gradient, InputTimesGradient, IntegratedGradients, SmoothGrad } from '@xai-ts/gradients';
+import {
+  GradCAM,
+  Gradient,
+  InputTimesGradient,
+  IntegratedGradients,
+  SmoothDiff,
+  SmoothGrad,
+  SoftPlusTrick,
+} from '@xai-ts/gradients';
 import {
   EpsilonAlpha2Beta1,
   EpsilonAlpha2Beta1Flat,
@@ -63,6 +71,8 @@ export function everyAnalyzer(
     plain('SmoothGrad', () => new SmoothGrad(model, { n: 4, std: 0.2, seed: 3 })),
     plain('IntegratedGradients', () => new IntegratedGradients(model, { n: 4 })),
     plain(`GradCAM ${camLayer}`, () => new GradCAM(model, { layer: camLayer })),
+    plain('SmoothDiff', () => new SmoothDiff(model, { n: 4, std: 0.2, seed: 3 })),
+    plain('SoftPlusTrick', () => new SoftPlusTrick(model, { beta: 2 })),
   ];
   return makers;
 }

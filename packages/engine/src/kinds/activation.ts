@@ -4,6 +4,14 @@ import { KindReadError } from '../errors.js';
 import type { LayerKind, LayerOp, RelevanceRole } from '../kind.js';
 import { configOf, unbroadcast, weightsOf } from './common.js';
 
+/** Expected Jacobians of an elementwise function: the mean of its derivative, times `s`. */
+function derivative(f: (a: tf.Tensor, y: tf.Tensor) => tf.Tensor): LayerOp['expected'] {
+  return {
+    sample: ([a], y) => [f(a!, y)],
+    vjp: ([mean], _inputs, s) => [tf.mul(s, mean!)],
+  };
+}
+
 const reluRole: RelevanceRole = {
   kind: 'function',
   forward: ([a]) => tf.relu(a!),
@@ -25,6 +33,9 @@ function opOf(fn: ActivationFunction): LayerOp {
     relevance: roleOf(fn),
     forward: ([a]) => fn.forward(a!),
     vjp: ([a], output, s) => [fn.vjp(fn.readsInput ? a! : null, output, s)],
+    ...(fn.elementwise
+      ? { expected: derivative((a, y) => fn.vjp(fn.readsInput ? a : null, y, tf.onesLike(y))) }
+      : {}),
     nonNegative: (flags) => fn.nonNegative || (fn.relevance === 'pass' && fn.name === 'linear' && !!flags[0]),
   };
 }
@@ -113,6 +124,7 @@ export const leakyRelu: LayerKind = {
         relevance: { kind: 'function' },
         forward: ([a]) => tf.tidy(() => tf.mul(a!, tf.cast(tf.greater(a!, theta), 'float32'))),
         vjp: ([a], _output, s) => [tf.tidy(() => tf.mul(s, tf.cast(tf.greater(a!, theta), 'float32')))],
+        expected: derivative((a) => tf.cast(tf.greater(a, theta), 'float32')),
         nonNegative: () => false,
       };
     }
@@ -124,6 +136,9 @@ export const leakyRelu: LayerKind = {
         vjp: ([a], _output, s) => [
           tf.tidy(() => unbroadcast(tf.where(tf.greater(a!, 0), s, tf.mul(s, alpha)), a!.shape)),
         ],
+        expected: derivative((a) =>
+          tf.tidy(() => tf.where(tf.greater(a, 0), tf.onesLike(a), tf.mul(tf.onesLike(a), alpha))),
+        ),
       };
     }
     const alpha = (cfg.alpha as number | undefined) ?? 0.3;
@@ -131,6 +146,9 @@ export const leakyRelu: LayerKind = {
       relevance: { kind: 'function' },
       forward: ([a]) => tf.leakyRelu(a!, alpha),
       vjp: ([a], _output, s) => [tf.tidy(() => tf.where(tf.greater(a!, 0), s, tf.mul(s, alpha)))],
+      expected: derivative((a) =>
+        tf.tidy(() => tf.where(tf.greater(a, 0), tf.onesLike(a), tf.fill(a.shape, alpha))),
+      ),
       nonNegative: () => false,
     };
   },

@@ -88,6 +88,12 @@ export const multiply: LayerKind = {
       forward: ([a, b]) => tf.mul(a!, b!),
       vjp: ([a, b], _output, s) =>
         tf.tidy(() => [unbroadcast(tf.mul(s, b!), a!.shape), unbroadcast(tf.mul(s, a!), b!.shape)]),
+      // bilinear: the expected Jacobian holds the mean of the other input
+      expected: {
+        sample: ([a, b]) => [b!.clone(), a!.clone()],
+        vjp: ([mb, ma], [a, b], s) =>
+          tf.tidy(() => [unbroadcast(tf.mul(s, mb!), a!.shape), unbroadcast(tf.mul(s, ma!), b!.shape)]),
+      },
       nonNegative: all,
     };
   },
@@ -118,6 +124,16 @@ export const elementwise: LayerKind = {
         nonNegative: all,
       };
     const pick = which === 'Maximum' ? tf.maximum : tf.minimum;
+    // which input wins at each value: the first equal to the result
+    const winners = (inputs: readonly tf.Tensor[], output: tf.Tensor) =>
+      tf.tidy(() => {
+        let rest: tf.Tensor = tf.onesLike(output);
+        return inputs.map((a) => {
+          const won = tf.where(tf.equal(a, output), rest, tf.zerosLike(rest));
+          rest = tf.sub(rest, won);
+          return won;
+        });
+      });
     return {
       relevance: { kind: 'function' },
       forward: (inputs) =>
@@ -132,6 +148,11 @@ export const elementwise: LayerKind = {
             return unbroadcast(taken, a.shape);
           });
         }),
+      expected: {
+        sample: (inputs, output) => winners(inputs, output),
+        vjp: (means, inputs, s) =>
+          tf.tidy(() => inputs.map((a, k) => unbroadcast(tf.mul(s, means[k]!), a.shape))),
+      },
       nonNegative: which === 'Maximum' ? (flags) => flags.some(Boolean) : all,
     };
   },

@@ -59,46 +59,71 @@ function tiledMaxPoolVjp(
 }
 
 /**
- * Max pooling's vector-Jacobian product for any window: for each window tap in row-major order, the part of `s`
- * whose window has not yet found its maximum goes to the input the tap reads where that input is the maximum;
- * padding reads −∞ and never takes anything. Taps and their contributions work on the input's phase grids (one per
- * stride offset), where each tap is a plain shifted slice of output size: no op runs on the full input per tap.
+ * What each tap of a max pooling's windows takes of `s` (the taps in row-major order): where the input the tap reads
+ * is the window's maximum, what the window has left, so each window's `s` goes to its first maximum. Padding reads
+ * −∞ and never takes anything. The taps read the input's phase grids (one per stride offset), where each tap is a
+ * plain shifted slice of output size: no op runs on the full input per tap.
  */
-function maxPoolVjp(a: tf.Tensor4D, z: tf.Tensor4D, s: tf.Tensor4D, w: Window): tf.Tensor4D {
+function maxPoolTaps(a: tf.Tensor4D, z: tf.Tensor4D, s: tf.Tensor4D, w: Window): tf.Tensor4D[] {
   const [kh, kw] = w.pool;
   const [sh, sw] = w.strides;
   const { ph, pw } = spatialPads(a.shape, w);
-  if (w.padding === 'valid' || (ph.before + ph.after === 0 && pw.before + pw.after === 0))
-    if (kh === sh && kw === sw) return tiledMaxPoolVjp(a, z, s, kh, kw);
   return tf.tidy(() => {
     const padded = padOrCrop(a, [ph.before, ph.after], [pw.before, pw.after], Number.NEGATIVE_INFINITY);
     const grids = phaseGrids(padded, sh, sw, Number.NEGATIVE_INFINITY);
-    const [, hs, ws] = grids[0]![0]!.shape;
-    const [ho, wo] = [ph.out, pw.out];
-    const n = a.shape[0];
-    const c = a.shape[3];
+    const [n, , , c] = a.shape;
     const zero = tf.zerosLike(s);
-    const acc: (tf.Tensor4D | undefined)[][] = grids.map((row) => row.map(() => undefined));
+    const taps: tf.Tensor4D[] = [];
     let rest: tf.Tensor4D = s;
     for (let u = 0; u < kh; u++)
       for (let v = 0; v < kw; v++) {
-        const [p, q, du, dv] = [u % sh, v % sw, Math.floor(u / sh), Math.floor(v / sw)];
-        const tap = grids[p]![q]!.slice([0, du, dv, 0], [n, ho, wo, c]);
+        const tap = grids[u % sh]![v % sw]!.slice(
+          [0, Math.floor(u / sh), Math.floor(v / sw), 0],
+          [n, ph.out, pw.out, c],
+        );
         const taken = tf.where(tf.equal(tap, z), rest, zero) as tf.Tensor4D;
         if (u < kh - 1 || v < kw - 1) rest = tf.sub(rest, taken);
-        const back = padOrCrop(taken, [du, hs - ho - du], [dv, ws - wo - dv]);
-        acc[p]![q] = acc[p]![q] ? tf.add(acc[p]![q]!, back) : back;
+        taps.push(taken);
       }
+    return taps;
+  });
+}
+
+/** The transpose of the taps: puts what each tap took back where it read, summing over windows. */
+function scatterTaps(taps: readonly tf.Tensor4D[], shape: readonly number[], w: Window): tf.Tensor4D {
+  const kw = w.pool[1];
+  const [sh, sw] = w.strides;
+  const { ph, pw } = spatialPads(shape, w);
+  return tf.tidy(() => {
+    const [n, h, wd, c] = shape as [number, number, number, number];
+    const [hs, ws] = [
+      Math.ceil((h + ph.before + ph.after) / sh),
+      Math.ceil((wd + pw.before + pw.after) / sw),
+    ];
+    const acc: (tf.Tensor4D | undefined)[][] = Array.from({ length: sh }, () =>
+      new Array(sw).fill(undefined),
+    );
+    taps.forEach((taken, t) => {
+      const [u, v] = [Math.floor(t / kw), t % kw];
+      const [p, q, du, dv] = [u % sh, v % sw, Math.floor(u / sh), Math.floor(v / sw)];
+      const back = padOrCrop(taken, [du, hs - ph.out - du], [dv, ws - pw.out - dv]);
+      acc[p]![q] = acc[p]![q] ? tf.add(acc[p]![q]!, back) : back;
+    });
     const routed = interleaveGrids(
       acc.map((row) => row.map((g) => g ?? (tf.zeros([n, hs, ws, c]) as tf.Tensor4D))),
     );
     const [, hq, wq] = routed.shape;
-    return padOrCrop(
-      routed,
-      [-ph.before, -(hq - ph.before - a.shape[1])],
-      [-pw.before, -(wq - pw.before - a.shape[2])],
-    );
+    return padOrCrop(routed, [-ph.before, -(hq - ph.before - h)], [-pw.before, -(wq - pw.before - wd)]);
   });
+}
+
+/** Max pooling's vector-Jacobian product for any window: each window's `s` goes to its first maximum. */
+function maxPoolVjp(a: tf.Tensor4D, z: tf.Tensor4D, s: tf.Tensor4D, w: Window): tf.Tensor4D {
+  const [kh, kw] = w.pool;
+  const { ph, pw } = spatialPads(a.shape, w);
+  if (w.padding === 'valid' || (ph.before + ph.after === 0 && pw.before + pw.after === 0))
+    if (kh === w.strides[0] && kw === w.strides[1]) return tiledMaxPoolVjp(a, z, s, kh, kw);
+  return tf.tidy(() => scatterTaps(maxPoolTaps(a, z, s, w), a.shape, w));
 }
 
 /** The number of valid (non-padding) inputs of each window, `[1, Ho, Wo, 1]`: TF divides by it. */
@@ -173,6 +198,30 @@ function read(layer: tf.layers.Layer, max: boolean): LayerOp {
         from4(max ? maxPoolVjp(to4(a!), to4(output), to4(s), w) : avgPoolVjp(to4(a!).shape, to4(s), w)),
       ),
     ],
+    // the expected route: how often each tap held its window's first maximum
+    ...(max
+      ? {
+          expected: {
+            sample: ([a]: readonly tf.Tensor[], output: tf.Tensor) =>
+              tf.tidy(() => {
+                const z = to4(output);
+                return maxPoolTaps(to4(a!), z, tf.onesLike(z) as tf.Tensor4D, w);
+              }),
+            vjp: (means: readonly tf.Tensor[], [a]: readonly tf.Tensor[], s: tf.Tensor) => [
+              tf.tidy(() => {
+                const s4 = to4(s);
+                return from4(
+                  scatterTaps(
+                    means.map((m) => tf.mul(m, s4) as tf.Tensor4D),
+                    to4(a!).shape,
+                    w,
+                  ),
+                );
+              }),
+            ],
+          },
+        }
+      : {}),
     nonNegative: all,
   };
 }
