@@ -1,11 +1,22 @@
 /**
- * How good is an explanation? Localization metrics that score relevance against ground-truth object masks
- * (relevance mass accuracy, relevance rank accuracy, pointing game) and pixel flipping (AOPC), which asks the model
- * itself. Relevance is summed over channels first; every score comes per sample and as a mean.
+ * How good is an explanation? Faithfulness (pixel-flipping MIF/LIF curves, SRG and AOPC as PixelFlipper.jl defines
+ * them, with patches and imputers), sanity (model-parameter randomisation, with Spearman, SSIM and top-k similarity),
+ * robustness (max-sensitivity), complexity (sparseness, entropy) and localization against object masks (relevance
+ * mass and rank accuracy, pointing game). Every score comes per sample and as a mean.
  *
  * @packageDocumentation
  */
+export { EdgeDetector } from './baselines.js';
+export { entropy, sparseness } from './complexity.js';
 export { MetricShapeError, MetricValueError } from './errors.js';
+export {
+  type FlipCurveOptions,
+  type FlipCurves,
+  flipCurves,
+  type Imputer,
+  splitInRanges,
+  srg,
+} from './faithfulness.js';
 export {
   type PixelFlippingOptions,
   type PixelFlippingResult,
@@ -22,3 +33,14 @@ export {
 } from './localization.js';
 export type { MetricResult, RelevanceLike } from './maps.js';
 export { randomRelevance } from './random.js';
+export { type PixelValues, type Reduce, reducePixels } from './reduce.js';
+export { type MaxSensitivityOptions, maxSensitivity } from './robustness.js';
+export {
+  modelRandomisation,
+  type RandomisationOptions,
+  type RandomisationResult,
+  type RandomisationStep,
+  randomiseLayers,
+} from './sanity.js';
+export { Seeded } from './seeded.js';
+export { spearman, ssim, topKIntersection } from './similarity.js';
