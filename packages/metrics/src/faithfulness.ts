@@ -65,6 +65,19 @@ export interface FlipCurves {
 }
 
 /**
+ * The area over a MIF curve (AOPC, region perturbation): `mean_k (mif_0 − mif_k)` over every point.
+ *
+ * @example
+ * ```ts
+ * aopc([1, 0.5, 0.2]); // (0 + 0.5 + 0.8) / 3 = 0.4333…
+ * ```
+ */
+export function aopc(mif: readonly number[]): number {
+  if (mif.length === 0) throw new MetricValueError('aopc needs a curve with at least one point');
+  return mif.reduce((acc, v) => acc + (mif[0]! - v), 0) / mif.length;
+}
+
+/**
  * PixelFlipper.jl's symmetric relevance gain of two curves: `Σ_k max(0, lif_k − mif_k) / (points − 1)`.
  *
  * @example
@@ -99,6 +112,43 @@ function units(h: number, w: number, patch: number): number[][] {
       out.push(pixels);
     }
   return out;
+}
+
+/**
+ * Checks pixel-flipping options against the images they will flip (before any work is done) and returns them with
+ * their defaults.
+ *
+ * @throws {@link MetricShapeError} unless the input is `[n, h, w, c]`
+ * @throws {@link MetricValueError} for a bad option, or more steps than the image has units
+ */
+export function checkFlipOptions(
+  input: tf.Tensor,
+  options: FlipCurveOptions,
+): { steps: number; patch: number; batchSize: number; followed: 'softmax' | 'logit' } {
+  const steps = options.steps ?? 25;
+  const patch = options.patch ?? 1;
+  const batchSize = options.batchSize ?? 256;
+  const followed = options.output ?? 'softmax';
+  if (!(input instanceof tf.Tensor) || input.rank !== 4)
+    throw new MetricShapeError(
+      `flipCurves needs the input as images [n, h, w, c], got ${input instanceof tf.Tensor ? formatShape(input.shape) : typeof input}`,
+    );
+  const [, h, w] = input.shape as [number, number, number, number];
+  for (const [name, v] of [
+    ['steps', steps],
+    ['patch', patch],
+    ['batchSize', batchSize],
+  ] as const)
+    if (!Number.isInteger(v) || v < 1)
+      throw new MetricValueError(`flipCurves needs an integer ${name} ≥ 1, got ${v}`);
+  if (followed !== 'softmax' && followed !== 'logit')
+    throw new MetricValueError(`flipCurves follows 'softmax' or 'logit', got ${String(followed)}`);
+  const count = Math.ceil(h / patch) * Math.ceil(w / patch);
+  if (steps > count)
+    throw new MetricValueError(
+      `flipCurves: ${steps} steps need at least as many units; ${h}×${w} images in ${patch}×${patch} patches have ${count}: use fewer steps or smaller patches`,
+    );
+  return { steps, patch, batchSize, followed };
 }
 
 /** A Gaussian-blurred copy of NHWC images (separable, edges clamped). */
@@ -199,29 +249,9 @@ export function flipCurves(
   relevance: RelevanceLike,
   options: FlipCurveOptions = {},
 ): FlipCurves {
-  const steps = options.steps ?? 25;
-  const patch = options.patch ?? 1;
-  const batchSize = options.batchSize ?? 256;
-  const followed = options.output ?? 'softmax';
-  if (!(input instanceof tf.Tensor) || input.rank !== 4)
-    throw new MetricShapeError(
-      `flipCurves needs the input as images [n, h, w, c], got ${input instanceof tf.Tensor ? formatShape(input.shape) : typeof input}`,
-    );
+  const { steps, patch, batchSize, followed } = checkFlipOptions(input, options);
   const [n, h, w, c] = input.shape as [number, number, number, number];
-  for (const [name, v] of [
-    ['steps', steps],
-    ['patch', patch],
-    ['batchSize', batchSize],
-  ] as const)
-    if (!Number.isInteger(v) || v < 1)
-      throw new MetricValueError(`flipCurves needs an integer ${name} ≥ 1, got ${v}`);
-  if (followed !== 'softmax' && followed !== 'logit')
-    throw new MetricValueError(`flipCurves follows 'softmax' or 'logit', got ${String(followed)}`);
   const unitPixels = units(h, w, patch);
-  if (steps > unitPixels.length)
-    throw new MetricValueError(
-      `flipCurves: ${steps} steps need at least as many units; the image has ${unitPixels.length}`,
-    );
   const rel = reducePixels(relevance, options.reduce ?? 'norm');
   if (rel.n !== n || rel.h !== h || rel.w !== w)
     throw new MetricShapeError(
@@ -294,7 +324,7 @@ export function flipCurves(
     perSample,
     srg: srg(mif, lif),
     srgPerSample: perSample.mif.map((m, s) => srg(m, perSample.lif[s]!)),
-    aopc: mif.reduce((acc, v) => acc + (mif[0]! - v), 0) / (steps + 1),
+    aopc: aopc(mif),
     selection,
   };
 }

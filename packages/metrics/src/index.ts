@@ -10,6 +10,19 @@ export { EdgeDetector } from './baselines.js';
 export { entropy, sparseness } from './complexity.js';
 export { MetricShapeError, MetricValueError } from './errors.js';
 export {
+  DEFAULT_FLIP_SETTINGS,
+  EVALUATION_METRICS,
+  type EvaluatedCurves,
+  type EvaluateOptions,
+  type Evaluation,
+  type EvaluationMethod,
+  type EvaluationMetric,
+  evaluateMethods,
+  type FlipSetting,
+  type MethodEvaluation,
+} from './evaluate.js';
+export {
+  aopc,
   type FlipCurveOptions,
   type FlipCurves,
   flipCurves,
