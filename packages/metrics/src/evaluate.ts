@@ -57,6 +57,11 @@ export interface EvaluationMethod {
 export interface FlipSetting {
   readonly name: string;
   readonly options: FlipCurveOptions;
+  /**
+   * How many seeds of a random imputer (`noise`) each map is flipped with; the curves are averaged before scoring.
+   * Default 1 (deterministic imputers need no more).
+   */
+  readonly seeds?: number;
 }
 
 /**
@@ -175,6 +180,8 @@ export async function evaluateMethods(
   if (flipsOf(metrics))
     for (const setting of settings)
       try {
+        if (setting.seeds !== undefined && (!Number.isInteger(setting.seeds) || setting.seeds < 1))
+          throw new MetricValueError(`seeds must be an integer ≥ 1, got ${setting.seeds}`);
         checkFlipOptions(input, setting.options);
       } catch (e) {
         if (e instanceof Error) e.message = `the flipping setting "${setting.name}": ${e.message}`;
@@ -207,12 +214,15 @@ export async function evaluateMethods(
     if (flips)
       for (const setting of settings) {
         await step(`${name}: pixel flipping (${setting.name})`);
-        const runs = relevance.map((r, k) =>
-          flipCurves(model, input, r, {
-            ...setting.options,
-            selection: selector,
-            seed: setting.options.seed ?? seed + k,
-          }),
+        const repeats = setting.seeds ?? 1;
+        const runs = relevance.flatMap((r, k) =>
+          Array.from({ length: repeats }, (_, j) =>
+            flipCurves(model, input, r, {
+              ...setting.options,
+              selection: selector,
+              seed: (setting.options.seed ?? seed + k) + 1000 * j,
+            }),
+          ),
         );
         const mean = (pick: (c: (typeof runs)[number]) => number[]) =>
           pick(runs[0]!).map((_, i) => runs.reduce((acc, r) => acc + pick(r)[i]!, 0) / runs.length);

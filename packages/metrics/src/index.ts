@@ -1,6 +1,7 @@
 /**
  * How good is an explanation? Faithfulness (pixel-flipping MIF/LIF curves, SRG and AOPC as PixelFlipper.jl defines
- * them, with patches and imputers), sanity (model-parameter randomisation, with Spearman, SSIM and top-k similarity),
+ * them, with patches and imputers), sanity (model-parameter and data randomisation, with Spearman, SSIM and top-k
+ * similarity),
  * robustness (max-sensitivity), complexity (sparseness, entropy) and localization against object masks (relevance
  * mass and rank accuracy, pointing game). Every score comes per sample and as a mean.
  *
@@ -49,6 +50,8 @@ export { randomRelevance } from './random.js';
 export { type PixelValues, type Reduce, reducePixels } from './reduce.js';
 export { type MaxSensitivityOptions, maxSensitivity } from './robustness.js';
 export {
+  type DataRandomisationOptions,
+  dataRandomisation,
   modelRandomisation,
   type RandomisationOptions,
   type RandomisationResult,

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type Analyzer, analyze, IndexSelector, type OutputSelection, toOutputSelector } from '@xai-ts/base';
 import { flattenModel } from '@xai-ts/canonize';
 import { MetricValueError } from './errors.js';
-import { type Reduce, reducePixels } from './reduce.js';
+import { type PixelValues, type Reduce, reducePixels } from './reduce.js';
 import { Seeded } from './seeded.js';
 import { spearman, ssim, topKIntersection } from './similarity.js';
 
@@ -88,6 +88,95 @@ export function randomiseLayers(model: tf.LayersModel, names: readonly string[],
   return copy;
 }
 
+/** The similarity of two sets of maps of the same images, mean over the batch, and each sample's Spearman. */
+function compareMaps(
+  original: PixelValues,
+  other: PixelValues,
+  topK: number,
+): Omit<RandomisationStep, 'layer'> {
+  const { h, w } = other;
+  const per = other.maps.map((m, s) => ({
+    spearman: spearman(original.maps[s]!, m),
+    ssim: ssim(original.maps[s]!, m, h, w),
+    topK: topKIntersection(original.maps[s]!, m, topK),
+  }));
+  const mean = (key: 'spearman' | 'ssim' | 'topK') => per.reduce((acc, p) => acc + p[key], 0) / per.length;
+  return {
+    spearman: mean('spearman'),
+    ssim: mean('ssim'),
+    topK: mean('topK'),
+    spearmanPerSample: per.map((p) => p.spearman),
+  };
+}
+
+/** The maps of `analyzer` for `input` and a fixed selection, one value per pixel. */
+function pixelMaps(analyzer: Analyzer, input: tf.Tensor, selection: number[], reduce: Reduce): PixelValues {
+  try {
+    const expl = analyze(input, analyzer, new IndexSelector(selection));
+    try {
+      return reducePixels(expl, reduce);
+    } finally {
+      expl.dispose();
+    }
+  } finally {
+    analyzer.dispose?.();
+  }
+}
+
+/** Options of {@link dataRandomisation}. */
+export interface DataRandomisationOptions {
+  /** The explained outputs; default each sample's largest output on the trained model (kept for the other model). */
+  selection?: OutputSelection;
+  /** How a pixel's channels become one value before the maps are compared (default `norm`). */
+  reduce?: Reduce;
+  /** The share of pixels the top-k intersection counts (default 0.1). */
+  topK?: number;
+}
+
+/**
+ * The data randomisation test (Adebayo et al. 2018): the same architecture trained on randomly permuted labels has
+ * learned nothing about the images, so a method that explains the model gives it maps unlike the properly trained
+ * model's (low Spearman), while one that shows the input (an edge detector) gives it the same. The user brings the
+ * model trained on shuffled labels; training it is not this library's business.
+ *
+ * @param model - the model trained on the true labels
+ * @param shuffled - the same architecture trained on permuted labels (the same outputs)
+ * @param makeAnalyzer - builds the method for a model (disposed after when it can be)
+ * @param input - the explained images `[n, h, w, c]`
+ * @throws {@link MetricValueError} when the two models' outputs differ in shape
+ *
+ * @example
+ * ```ts
+ * const shuffled = await tf.loadLayersModel('file://shuffled-labels/model.json');
+ * const r = dataRandomisation(model, shuffled, (m) => new LRP(m, new EpsilonPlusFlat()), images);
+ * r.spearman; // near 0 for a method that passes
+ * ```
+ */
+export function dataRandomisation(
+  model: tf.LayersModel,
+  shuffled: tf.LayersModel,
+  makeAnalyzer: (model: tf.LayersModel) => Analyzer,
+  input: tf.Tensor,
+  options: DataRandomisationOptions = {},
+): Omit<RandomisationStep, 'layer'> {
+  const outA = model.outputs[0]?.shape;
+  const outB = shuffled.outputs[0]?.shape;
+  if (JSON.stringify(outA) !== JSON.stringify(outB))
+    throw new MetricValueError(
+      `the model trained on shuffled labels must have the trained model's outputs: ${JSON.stringify(outB)} is not ${JSON.stringify(outA)}`,
+    );
+  const reduce = options.reduce ?? 'norm';
+  const selection = tf.tidy(() =>
+    toOutputSelector(options.selection).select(model.predict(input) as tf.Tensor),
+  );
+  const original = pixelMaps(makeAnalyzer(model), input, selection, reduce);
+  return compareMaps(
+    original,
+    pixelMaps(makeAnalyzer(shuffled), input, selection, reduce),
+    options.topK ?? 0.1,
+  );
+}
+
 /**
  * The model-parameter randomisation test (Adebayo et al. 2018, "Sanity checks for saliency maps"): the layers are
  * randomised from the output down (cascading) or one at a time (independent), each randomised model is explained by
@@ -124,19 +213,7 @@ export function modelRandomisation(
   const selection = tf.tidy(() =>
     toOutputSelector(options.selection).select(model.predict(input) as tf.Tensor),
   );
-  const mapsOf = (m: tf.LayersModel) => {
-    const analyzer = makeAnalyzer(m);
-    try {
-      const expl = analyze(input, analyzer, new IndexSelector(selection));
-      try {
-        return reducePixels(expl, reduce);
-      } finally {
-        expl.dispose();
-      }
-    } finally {
-      analyzer.dispose?.();
-    }
-  };
+  const mapsOf = (m: tf.LayersModel) => pixelMaps(makeAnalyzer(m), input, selection, reduce);
   const original = mapsOf(model);
   const steps = layers.map((layer, k) => {
     const randomised = randomiseLayers(
@@ -145,22 +222,7 @@ export function modelRandomisation(
       options.seed ?? 0,
     );
     try {
-      const maps = mapsOf(randomised);
-      const { h, w } = maps;
-      const per = maps.maps.map((m, s) => ({
-        spearman: spearman(original.maps[s]!, m),
-        ssim: ssim(original.maps[s]!, m, h, w),
-        topK: topKIntersection(original.maps[s]!, m, options.topK ?? 0.1),
-      }));
-      const mean = (key: 'spearman' | 'ssim' | 'topK') =>
-        per.reduce((acc, p) => acc + p[key], 0) / per.length;
-      return {
-        layer,
-        spearman: mean('spearman'),
-        ssim: mean('ssim'),
-        topK: mean('topK'),
-        spearmanPerSample: per.map((p) => p.spearman),
-      };
+      return { layer, ...compareMaps(original, mapsOf(randomised), options.topK ?? 0.1) };
     } finally {
       randomised.dispose();
     }

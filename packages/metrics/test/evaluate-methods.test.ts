@@ -128,6 +128,28 @@ describe('evaluateMethods', () => {
     expect(strip(c)).not.toEqual(strip(a));
   });
 
+  it('averages the curves of a noise imputer over several seeds', async () => {
+    const setting = { name: 'noise', options: { steps: 8, imputer: 'noise' as const }, seeds: 2 };
+    const r = await evaluateMethods(model, images, methods.slice(0, 1), {
+      metrics: ['srg'],
+      settings: [setting],
+      seed: 3,
+    });
+    const selection = Array.from(tf.tidy(() => (model.predict(images) as tf.Tensor).argMax(-1).dataSync()));
+    const g = analyze(images, new Gradient(model), new IndexSelector(selection));
+    const [a, b] = [3, 1003].map((seed) =>
+      flipCurves(model, images, g, { ...setting.options, selection, seed }),
+    );
+    g.dispose();
+    expect(a!.mif).not.toEqual(b!.mif);
+    const mean = (x: number[], y: number[]) => x.map((v, i) => (v + y[i]!) / 2);
+    expect(r.methods[0]!.curves.noise!.mif).toEqual(mean(a!.mif, b!.mif));
+    expect(r.methods[0]!.metrics['srg:noise']).toBe(srg(mean(a!.mif, b!.mif), mean(a!.lif, b!.lif)));
+    await expect(
+      evaluateMethods(model, images, methods, { settings: [{ ...setting, seeds: 0 }] }),
+    ).rejects.toThrow('the flipping setting "noise": seeds must be an integer ≥ 1, got 0');
+  });
+
   it('drops localisation without masks and refuses an unknown metric, leaking nothing', async () => {
     const r = await evaluateMethods(model, images, methods.slice(0, 1), {
       metrics: ['sparseness', 'localisation'],

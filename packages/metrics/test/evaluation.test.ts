@@ -4,6 +4,7 @@ import { Gradient } from '@xai-ts/gradients';
 import { seedWeights } from '@xai-ts/testing';
 import { describe, expect, it } from 'vitest';
 import {
+  dataRandomisation,
   EdgeDetector,
   entropy,
   flipCurves,
@@ -201,5 +202,42 @@ describe('model-parameter randomisation', () => {
     const expl = analyze(input, new EdgeDetector(model));
     expect(expl.val.shape).toEqual([3, 12, 12, 1]);
     expl.dispose();
+  });
+});
+
+describe('data randomisation', () => {
+  const net = (seed: number, units = 4) => {
+    const m = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [10, 10, 3], filters: 5, kernelSize: 3, activation: 'relu' }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units }),
+      ],
+    });
+    seedWeights(m, seed);
+    return m;
+  };
+
+  it('compares the maps of the trained model with those of the user’s model trained on shuffled labels', () => {
+    const trained = net(1);
+    const shuffled = net(2);
+    const input = tf.randomUniform([4, 10, 10, 3], 0, 1, 'float32', 3);
+    const before = tf.memory().numTensors;
+    const same = dataRandomisation(trained, trained, (m) => new Gradient(m), input);
+    expect(same.spearman).toBeCloseTo(1, 12);
+    expect(same.ssim).toBeCloseTo(1, 12);
+    expect(same.topK).toBe(1);
+    const other = dataRandomisation(trained, shuffled, (m) => new Gradient(m), input);
+    expect(other.spearman).toBeLessThan(0.9);
+    expect(other.spearmanPerSample).toHaveLength(4);
+    const edges = dataRandomisation(trained, shuffled, (m) => new EdgeDetector(m), input);
+    expect(edges.spearman).toBeCloseTo(1, 12);
+    expect(tf.memory().numTensors).toBe(before);
+    const wider = net(3, 6);
+    expect(() => dataRandomisation(trained, wider, (m) => new Gradient(m), input)).toThrow(
+      /must have the trained model's outputs: \[null,6\] is not \[null,4\]/,
+    );
+    for (const m of [trained, shuffled, wider]) m.dispose();
+    input.dispose();
   });
 });
