@@ -376,7 +376,7 @@ export class Engine {
       const z = act.readsInput
         ? (pass.preactivations[index] ?? n.own.apply(this.inputsOf(index, pass)[0]!))
         : null;
-      return [act.vjp(z, y, tf.onesLike(y))];
+      return [act.derivative ? act.derivative(z, y) : act.vjp(z, y, tf.onesLike(y))];
     }
     return op.expected?.sample(this.inputsOf(index, pass), pass.outputs[index]!);
   }

@@ -3,7 +3,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { expect, it } from 'vitest';
-import { Engine } from '../src/index.js';
+import { activationFunction, Engine } from '../src/index.js';
 import { type Case, jacobianSuites, modelOf } from './float64/harness.js';
 import type { Draw } from './float64/random.js';
 
@@ -141,4 +141,19 @@ jacobianSuites('activation and normalization kinds', [...activations, ...advance
       expect(tf.memory().numTensors).toBe(before);
     });
   },
+});
+
+it("an activation's derivative, where it gives one, is its vector-Jacobian product with ones", () => {
+  const z = tf.tensor1d([-2, -0.5, 0, 1e-30, 0.5, 3, 7]);
+  for (const name of activations.map((c) => c.name.replace('Activation ', ''))) {
+    const act = activationFunction(name)!;
+    if (!act.derivative) continue;
+    const y = act.forward(z);
+    const d = act.derivative(act.readsInput ? z : null, y);
+    const v = act.vjp(act.readsInput ? z : null, y, tf.onesLike(y));
+    expect(Array.from(d.dataSync()), name).toEqual(Array.from(v.dataSync()));
+    tf.dispose([y, d, v]);
+  }
+  expect(activationFunction('relu')!.derivative).toBeDefined();
+  z.dispose();
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerKind, LayerOp } from '../kind.js';
 import { transposeByFlip } from '../linear/conv.js';
-import { axisPads, interleaveGrids, type Padding, padOrCrop, phaseGrids } from '../ops/geometry.js';
+import { axisPads, interleaveGrids, type Padding, padOrCrop } from '../ops/geometry.js';
 import { all, configOf, paddingOf, pairOf, requireChannelsLast } from './common.js';
 
 /** A 2-D pooling window (1-D poolings run as 2-D ones of height 1). */
@@ -21,67 +21,73 @@ function spatialPads(shape: readonly number[], w: Window) {
 /**
  * Max pooling's vector-Jacobian product where the windows tile the input (pool size = strides, no padding needed):
  * `s` goes to the first maximum of each window in row-major order, as the gradients of TF.js and PyTorch send it;
- * rows and columns no window covers get 0. Slices, comparisons and concatenations: TF.js 4.22's wasm `MaxPoolGrad`
- * is wrong in windows whose maximum is ≤ 0 and slow everywhere.
+ * rows and columns no window covers get 0. What each tap takes ({@link maxPoolTaps}) is put in place by two
+ * concatenations and a reshape: TF.js 4.22's wasm `MaxPoolGrad` is wrong in windows whose maximum is ≤ 0, and slices
+ * and transposes are slow on wasm.
  */
-function tiledMaxPoolVjp(
-  a: tf.Tensor4D,
-  z: tf.Tensor4D,
-  s: tf.Tensor4D,
-  kh: number,
-  kw: number,
-): tf.Tensor4D {
+function tiledMaxPoolVjp(a: tf.Tensor4D, z: tf.Tensor4D, s: tf.Tensor4D, w: Window): tf.Tensor4D {
   return tf.tidy(() => {
-    const [n, h, w, c] = a.shape;
-    const [, ho, wo] = s.shape;
-    const windows = n * ho * wo;
-    const max = z.reshape([windows, 1, c]);
-    const tiled = h === ho * kh && w === wo * kw ? a : a.slice([0, 0, 0, 0], [n, ho * kh, wo * kw, c]);
-    // [n·ho, kh, wo·kw·c]: a slice along axis 1 is the i-th row of every window, in contiguous runs
-    const byRow = tiled.reshape([n * ho, kh, wo * kw * c]);
-    const zero = tf.zeros([windows, 1, c]);
-    // what is still to route: s, until a window's first maximum (in row-major order) has taken it
-    let rest: tf.Tensor = s.reshape([windows, 1, c]);
-    const rows: tf.Tensor[] = [];
-    for (let i = 0; i < kh; i++) {
-      const row = byRow.slice([0, i, 0], [n * ho, 1, wo * kw * c]).reshape([windows, kw, c]);
-      const cols: tf.Tensor[] = [];
-      for (let j = 0; j < kw; j++) {
-        const taken = tf.where(tf.equal(row.slice([0, j, 0], [windows, 1, c]), max), rest, zero);
-        cols.push(taken);
-        if (i < kh - 1 || j < kw - 1) rest = tf.sub(rest, taken);
-      }
-      rows.push((kw === 1 ? cols[0]! : tf.concat(cols, 1)).reshape([n * ho, 1, wo * kw * c]));
-    }
-    const routed = (kh === 1 ? rows[0]! : tf.concat(rows, 1)).reshape([n, ho * kh, wo * kw, c]);
-    return padOrCrop(routed as tf.Tensor4D, [0, h - ho * kh], [0, w - wo * kw]);
+    const [, h, wd] = a.shape;
+    const [n, ho, wo, c] = s.shape;
+    const [kh, kw] = w.pool;
+    const taps = maxPoolTaps(a, z, s, w).map((t) => t.reshape([n, ho, 1, wo, 1, c]));
+    const rows = Array.from({ length: kh }, (_, u) =>
+      kw === 1 ? taps[u]! : tf.concat(taps.slice(u * kw, (u + 1) * kw), 4),
+    );
+    const routed = (kh === 1 ? rows[0]! : tf.concat(rows, 2)).reshape([n, ho * kh, wo * kw, c]) as tf.Tensor4D;
+    return padOrCrop(routed, [0, h - ho * kh], [0, wd - wo * kw]);
   });
 }
 
 /**
+ * The input value each tap of the windows reads, at output size, and where the tap reads padding (null where it
+ * never does). A depthwise convolution with a one-hot window per tap: on wasm a gather by slices or phase grids costs
+ * some twenty times as much. Exact for finite inputs (one product by 1, the others by 0).
+ */
+function tapReader(shape: readonly number[], w: Window) {
+  const [, h, wd, c] = shape as [number, number, number, number];
+  const [kh, kw] = w.pool;
+  const [sh, sw] = w.strides;
+  const { ph, pw } = spatialPads(shape, w);
+  const padding = w.padding as 'same' | 'valid';
+  const reads = (u: number, v: number) => {
+    const rows = Array.from({ length: ph.out }, (_, i) => i * sh - ph.before + u);
+    const cols = Array.from({ length: pw.out }, (_, j) => j * sw - pw.before + v);
+    if (rows.every((r) => r >= 0 && r < h) && cols.every((q) => q >= 0 && q < wd)) return null;
+    const valid = new Uint8Array(ph.out * pw.out);
+    rows.forEach((r, i) => {
+      cols.forEach((q, j) => {
+        valid[i * pw.out + j] = r >= 0 && r < h && q >= 0 && q < wd ? 1 : 0;
+      });
+    });
+    return tf.tensor4d(valid, [1, ph.out, pw.out, 1], 'bool');
+  };
+  return (a: tf.Tensor4D, u: number, v: number): { value: tf.Tensor4D; valid: tf.Tensor4D | null } => {
+    const window = new Float32Array(kh * kw * c);
+    window.fill(1, (u * kw + v) * c, (u * kw + v + 1) * c);
+    const value = tf.depthwiseConv2d(a, tf.tensor4d(window, [kh, kw, c, 1]), w.strides, padding);
+    return { value, valid: reads(u, v) };
+  };
+}
+
+/**
  * What each tap of a max pooling's windows takes of `s` (the taps in row-major order): where the input the tap reads
- * is the window's maximum, what the window has left, so each window's `s` goes to its first maximum. Padding reads
- * −∞ and never takes anything. The taps read the input's phase grids (one per stride offset), where each tap is a
- * plain shifted slice of output size: no op runs on the full input per tap.
+ * is the window's maximum, what the window has left, so each window's `s` goes to its first maximum. Padding never
+ * takes anything.
  */
 function maxPoolTaps(a: tf.Tensor4D, z: tf.Tensor4D, s: tf.Tensor4D, w: Window): tf.Tensor4D[] {
   const [kh, kw] = w.pool;
-  const [sh, sw] = w.strides;
-  const { ph, pw } = spatialPads(a.shape, w);
+  const read = tapReader(a.shape, w);
   return tf.tidy(() => {
-    const padded = padOrCrop(a, [ph.before, ph.after], [pw.before, pw.after], Number.NEGATIVE_INFINITY);
-    const grids = phaseGrids(padded, sh, sw, Number.NEGATIVE_INFINITY);
-    const [n, , , c] = a.shape;
     const zero = tf.zerosLike(s);
     const taps: tf.Tensor4D[] = [];
     let rest: tf.Tensor4D = s;
     for (let u = 0; u < kh; u++)
       for (let v = 0; v < kw; v++) {
-        const tap = grids[u % sh]![v % sw]!.slice(
-          [0, Math.floor(u / sh), Math.floor(v / sw), 0],
-          [n, ph.out, pw.out, c],
-        );
-        const taken = tf.where(tf.equal(tap, z), rest, zero) as tf.Tensor4D;
+        const tap = read(a, u, v);
+        const equal = tf.equal(tap.value, z);
+        const isMax = tap.valid ? tf.logicalAnd(equal, tap.valid) : equal;
+        const taken = tf.where(isMax, rest, zero) as tf.Tensor4D;
         if (u < kh - 1 || v < kw - 1) rest = tf.sub(rest, taken);
         taps.push(taken);
       }
@@ -122,7 +128,7 @@ function maxPoolVjp(a: tf.Tensor4D, z: tf.Tensor4D, s: tf.Tensor4D, w: Window): 
   const [kh, kw] = w.pool;
   const { ph, pw } = spatialPads(a.shape, w);
   if (w.padding === 'valid' || (ph.before + ph.after === 0 && pw.before + pw.after === 0))
-    if (kh === w.strides[0] && kw === w.strides[1]) return tiledMaxPoolVjp(a, z, s, kh, kw);
+    if (kh === w.strides[0] && kw === w.strides[1]) return tiledMaxPoolVjp(a, z, s, w);
   return tf.tidy(() => scatterTaps(maxPoolTaps(a, z, s, w), a.shape, w));
 }
 
