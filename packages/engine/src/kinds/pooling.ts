@@ -34,7 +34,12 @@ function tiledMaxPoolVjp(a: tf.Tensor4D, z: tf.Tensor4D, s: tf.Tensor4D, w: Wind
     const rows = Array.from({ length: kh }, (_, u) =>
       kw === 1 ? taps[u]! : tf.concat(taps.slice(u * kw, (u + 1) * kw), 4),
     );
-    const routed = (kh === 1 ? rows[0]! : tf.concat(rows, 2)).reshape([n, ho * kh, wo * kw, c]) as tf.Tensor4D;
+    const routed = (kh === 1 ? rows[0]! : tf.concat(rows, 2)).reshape([
+      n,
+      ho * kh,
+      wo * kw,
+      c,
+    ]) as tf.Tensor4D;
     return padOrCrop(routed, [0, h - ho * kh], [0, wd - wo * kw]);
   });
 }
