@@ -27,6 +27,20 @@ export interface SmoothDiffOptions {
 }
 
 /**
+ * Σ over the `count` noisy copies of a batch stacked on the batch axis: `[count·batch, …]` → `[batch, …]`. An average
+ * pool over the copies' axis times `count`: TF.js reduces a leading axis by transposing it inward, which on wasm
+ * costs some fifteen times as much as the pool (VGG16's first layer, 8 copies: 400 ms against 25 ms).
+ */
+function sumCopies(t: tf.Tensor, count: number, batch: number): tf.Tensor {
+  const rest = t.shape.slice(1);
+  if (count === 1) return t;
+  const channels = rest.at(-1) ?? 1;
+  const perCopy = (batch * t.size) / t.shape[0]!;
+  const rows = t.reshape([1, count, perCopy / channels, channels]) as tf.Tensor4D;
+  return tf.mul(tf.avgPool(rows, [count, 1], [count, 1], 'valid'), count).reshape([batch, ...rest]);
+}
+
+/**
  * SmoothDiff (Smoothed Differentiation; Hill et al., NeurIPS 2025, Julia-XAI's SmoothDiff.jl): the gradient of the
  * selected output through the layers' **expected** Jacobians under input noise. `n` noisy forward passes only
  * accumulate what the Jacobians of the input-dependent layers need (the derivatives of elementwise activations such
@@ -109,7 +123,7 @@ export class SmoothDiff implements Analyzer {
             visit: (i, pass) => {
               const stats = engine.jacobianSample(i, pass);
               if (!stats) return;
-              const summed = stats.map((t) => tf.sum(t.reshape([count, batch, ...t.shape.slice(1)]), 0));
+              const summed = stats.map((t) => sumCopies(t, count, batch));
               const previous = sums.get(i);
               sums.set(
                 i,
