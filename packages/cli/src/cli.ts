@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { EVALUATION_METRICS } from '@xai-ts/metrics';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { COMPOSITES, DEFAULT_COMPOSITE, METHODS } from './analyzers.js';
 import { BACKENDS, selectBackend } from './backend.js';
 import { check } from './check.js';
 import { DEMO_SEED, runDemo } from './demo.js';
 import { exitCodeOf, oneLine } from './errors.js';
+import { EVALUATION_METHODS, evaluateCommand } from './evaluate.js';
 import { explain } from './explain.js';
 import type { CliIO } from './io.js';
 import { PREPROCESSINGS, type Preprocessing } from './models.js';
@@ -176,11 +178,55 @@ function program(io: CliIO, outcome: Outcome): Command {
       );
       if (!ok) outcome.code = 1;
     });
+  root
+    .command('evaluate')
+    .description(
+      'measure explanations of a dataset: pixel flipping (SRG, AOPC), randomisation sanity, sensitivity, complexity, localisation; writes results.json, results.csv and index.html',
+    )
+    .requiredOption('-o, --out <dir>', 'the folder to write results.json, results.csv and index.html to')
+    .option('--model <model>', 'demo, vgg11 ... vgg19 (_bn), or a model.json', 'demo')
+    .option(
+      '--data <data>',
+      'demo (the demo dataset, with object masks) or a folder of PNG/JPEG images',
+      'demo',
+    )
+    .option('--methods <list>', `comma-separated, default all: ${EVALUATION_METHODS.join(', ')}`)
+    .option('--metrics <list>', `comma-separated, default all: ${EVALUATION_METRICS.join(', ')}`)
+    .addOption(
+      new Option('-n, --n <n>', 'how many images (default 200; --quick 24)').argParser(integer('--n', 2)),
+    )
+    .addOption(
+      new Option('--seed <s>', 'the seed of the data and every random choice (default 7)').argParser(
+        integer('--seed', 0),
+      ),
+    )
+    .option('--quick', 'a run of under two minutes: fewer images, samples and perturbations')
+    .addOption(preprocessOption())
+    .addOption(backendOption())
+    .addOption(verboseOption())
+    .action(async (opts: Record<string, unknown>) => {
+      const backend = await selectBackend(opts.backend as string | undefined);
+      await evaluateCommand(
+        {
+          model: opts.model as string,
+          data: opts.data as string,
+          methods: opts.methods as string | undefined,
+          metrics: opts.metrics as string | undefined,
+          n: opts.n as number | undefined,
+          seed: opts.seed as number | undefined,
+          quick: opts.quick === true,
+          out: opts.out as string,
+          preprocess: opts.preprocess as Preprocessing | undefined,
+          backend,
+        },
+        io,
+      );
+    });
   return root;
 }
 
 /**
- * Runs the `xai` command line: `xai explain`, `xai demo`, `xai check` (see `xai --help`). Errors are one line on
+ * Runs the `xai` command line: `xai explain`, `xai demo`, `xai check`, `xai evaluate` (see `xai --help`). Errors are one line on
  * stderr: exit code 2 for a mistake in what was given (unknown option, method or composite, a missing or
  * unreadable file, a class out of range, a model LRP cannot explain), 1 for a failed model check or an unexpected
  * error. `--verbose` adds the stack trace.
