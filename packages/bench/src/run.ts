@@ -3,7 +3,11 @@
  * 224×224×3, as the median of several runs after a warm-up, and as ratios to forward passes timed alternately with them.
  *
  *   pnpm bench [--quick] [--json results.json] [--backend wasm|cpu] [--threads 2] [--batch 1,8] [--runs 5]
- *              [--only lrp,crp,gradient] [--smoothgrad-n 8]
+ *              [--only lrp,crp,gradient,smooth,autodiff] [--smoothgrad-n 50]
+ *
+ * `smooth` times SmoothGrad(n) and SmoothDiff(n) once each (n = 50; 8 with --quick) between forward passes, after a
+ * warm-up of both at n = 8 (one whole chunk of noisy copies): at n = 50 one run of SmoothGrad is about 90 forward
+ * passes.
  *
  * (from the repository root: builds what it needs, then runs packages/bench/dist/run.js with the arguments)
  */
@@ -14,7 +18,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { enableWasmThreads } from '@xai-ts/backend-node';
 import { analyze, TopNFeatures } from '@xai-ts/base';
 import { CRP } from '@xai-ts/crp';
-import { Gradient, InputTimesGradient, SmoothGrad } from '@xai-ts/gradients';
+import { Gradient, InputTimesGradient, SmoothDiff, SmoothGrad } from '@xai-ts/gradients';
 import {
   type Composite,
   EpsilonAlpha2Beta1,
@@ -54,7 +58,7 @@ const { values } = parseArgs({
 const quick = values.quick ?? false;
 const batches = (values.batch ?? (quick ? '1' : '1,8')).split(',').map(Number);
 const runs = Number(values.runs ?? (quick ? 3 : 5));
-const smoothN = Number(values['smoothgrad-n'] ?? 8);
+const smoothN = Number(values['smoothgrad-n'] ?? (quick ? 8 : 50));
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -179,10 +183,6 @@ async function main(): Promise<void> {
       const analyzers: [string, () => import('@xai-ts/base').Analyzer & { dispose(): void }][] = [
         ['gradient', () => new Gradient(model)],
         ['inputxgradient', () => new InputTimesGradient(model)],
-        [
-          `smoothgrad:${smoothN}`,
-          () => new SmoothGrad(model, { n: smoothN, std: 0.1, seed: 1, batchSize: 8 }),
-        ],
       ];
       for (const [name, make] of analyzers) {
         const analyzer = make();
@@ -195,6 +195,39 @@ async function main(): Promise<void> {
         row(name, t.ms, t.forwardMs, quick ? undefined : await peak(call));
         analyzer.dispose();
       }
+    }
+    if (run('smooth') && batch === 1) {
+      // one timed run each (SmoothGrad(50) is about 90 forward passes), between two forward passes, after a warm-up
+      // of the same code at n = 8: one whole chunk of noisy copies, so that the timed run allocates nothing new
+      const smooth = (n: number): [string, () => import('@xai-ts/base').Analyzer & { dispose(): void }][] => [
+        [`smoothgrad:${n}`, () => new SmoothGrad(model, { n, std: 0.1, seed: 1, batchSize: 8 })],
+        [`smoothdiff:${n}`, () => new SmoothDiff(model, { n, std: 0.1, seed: 1, batchSize: 8 })],
+      ];
+      const once = (analyzer: import('@xai-ts/base').Analyzer) => () => {
+        const e = analyze(x, analyzer, 0);
+        e.output.dispose();
+        return e.val;
+      };
+      for (const [, make] of smooth(8)) {
+        const a = make();
+        await timeOnce(once(a));
+        a.dispose();
+      }
+      const measured: Record<string, number> = {};
+      const millis: Record<string, number> = {};
+      for (const [name, make] of smooth(smoothN)) {
+        const analyzer = make();
+        const before = await timeOnce(forward);
+        const ms = await timeOnce(once(analyzer));
+        const after = await timeOnce(forward);
+        analyzer.dispose();
+        row(name, ms, (before + after) / 2);
+        measured[name.split(':')[0]!] = ms / ((before + after) / 2);
+        millis[name.split(':')[0]!] = ms;
+      }
+      console.log(
+        `  batch 1  SmoothDiff(${smoothN}) / SmoothGrad(${smoothN}): ${(measured.smoothdiff! / measured.smoothgrad!).toFixed(2)} (each as forward passes), ${(millis.smoothdiff! / millis.smoothgrad!).toFixed(2)} (in time)`,
+      );
     }
     // TF.js autodiff through the whole model, for comparison only (no analyzer uses it), last: its peak memory leaves
     // the WASM heap too fragmented for big allocations afterwards.
