@@ -80,3 +80,18 @@ export class ChecksumError extends ZooError {
 export class DownloadError extends ZooError {
   override name = 'DownloadError';
 }
+
+/**
+ * A download whose body is not the file asked for: an HTML page (a login page, a captive portal, a moved file), an
+ * empty or cut-off body, or a file of another format. Raised for files without a pinned digest, whose format is
+ * checked instead. The message says what arrived and what to do; nothing is kept in the cache.
+ *
+ * @example
+ * ```ts
+ * await downloadFile('https://example.com/vgg16.safetensors', dest);
+ * // UnexpectedContentError: ... is not a safetensors file: it is an HTML page (starts with '<!DOCTYPE html') ...
+ * ```
+ */
+export class UnexpectedContentError extends DownloadError {
+  override name = 'UnexpectedContentError';
+}

@@ -21,6 +21,7 @@ export { DEMO_CLASS_NAMES } from './demo/shapes.js';
 export {
   ChecksumError,
   DownloadError,
+  UnexpectedContentError,
   WeightsFormatError,
   WeightsMismatchError,
   WeightsNotFoundError,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { encode as encodePng } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChecksumError, DownloadError, WeightsNotFoundError } from '../src/errors.js';
-import { fetchBytes, loadImage as loadImageUrl } from '../src/index.js';
+import { ChecksumError, DownloadError, WeightsFormatError, WeightsNotFoundError } from '../src/errors.js';
+import { fetchBytes, loadImage as loadImageUrl, writeSafetensors } from '../src/index.js';
 import {
   cacheDir,
   downloadFile,
@@ -19,7 +19,14 @@ import {
 } from '../src/node/index.js';
 import type { WeightsFile } from '../src/vgg/sources.js';
 
-const payload = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 7919) % 251);
+// A real safetensors file: the cache checks the format of files without a pinned digest.
+const payload = writeSafetensors(
+  new Map([
+    ['w', { shape: [50_000], data: Float32Array.from({ length: 50_000 }, (_, i) => (i * 7919) % 251) }],
+  ]),
+);
+// Failing downloads retry; these tests need no patience.
+const fast = { retries: 1, backoffMs: 1 };
 const sha256 = createHash('sha256').update(payload).digest('hex');
 const md5 = createHash('md5').update(payload).digest('hex');
 let server: Server;
@@ -82,16 +89,16 @@ describe('downloadFile', () => {
 
   it('keeps nothing when the connection drops mid-file', async () => {
     const dir = tempDir();
-    await expect(downloadFile(`${base}/broken.bin`, join(dir, 'w.bin'), { progress: false })).rejects.toThrow(
-      DownloadError,
-    );
+    await expect(
+      downloadFile(`${base}/broken.bin`, join(dir, 'w.bin'), { progress: false, ...fast }),
+    ).rejects.toThrow(DownloadError);
     expect(readdirSync(dir)).toEqual([]);
   });
 
   it('reports HTTP errors and unreachable hosts', async () => {
     const dir = tempDir();
     await expect(downloadFile(`${base}/missing`, join(dir, 'w.bin'))).rejects.toThrow(/HTTP 404/);
-    await expect(downloadFile('http://127.0.0.1:1/x', join(dir, 'w.bin'))).rejects.toThrow(
+    await expect(downloadFile('http://127.0.0.1:1/x', join(dir, 'w.bin'), fast)).rejects.toThrow(
       /could not download/,
     );
   });
@@ -114,9 +121,19 @@ describe('ensureWeightsFile and the cache', () => {
       await ensureWeightsFile({ ...file(), url: `${base}/missing` }, { cacheDir: dir, offline: true }),
     ).toBe(path);
     writeFileSync(path, 'tampered');
-    await expect(ensureWeightsFile(file(), { cacheDir: dir, offline: true })).rejects.toThrow(
-      /delete it and download it again/,
+    const err = await ensureWeightsFile(file(), { cacheDir: dir, offline: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WeightsFormatError);
+    expect((err as Error).message).toMatch(/it is text \(starts with 'tampered'\).* removed from the cache/);
+    expect(existsSync(path)).toBe(false);
+    // online, a bad cached file is fetched again
+    writeFileSync(path, payload.subarray(0, 1000));
+    writeFileSync(
+      `${path}.sha256`,
+      `${createHash('sha256').update(payload.subarray(0, 1000)).digest('hex')}\n`,
     );
+    expect(await ensureWeightsFile(file(), { cacheDir: dir, progress: false })).toBe(path);
+    expect(new Uint8Array(readFileSync(path))).toEqual(payload);
+    expect(readFileSync(`${path}.sha256`, 'utf8').trim()).toBe(sha256);
   });
 
   it('checks a publisher digest', async () => {

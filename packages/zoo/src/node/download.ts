@@ -1,9 +1,13 @@
-import { createHash } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { createHash, type Hash } from 'node:crypto';
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SingleBar } from 'cli-progress';
-import { ChecksumError, DownloadError } from '../errors.js';
+import { ChecksumError, DownloadError, UnexpectedContentError, ZooError } from '../errors.js';
+import { contentProblem, formatOfName } from '../formats/check.js';
 import type { Progress } from '../vgg/vgg.js';
+import { digestName, readerOf } from './check.js';
+import { holdTempFile, removeStaleTempFiles, tempPathFor } from './temp-files.js';
 
 /** Options of {@link downloadFile}. */
 export interface DownloadOptions {
@@ -12,10 +16,19 @@ export interface DownloadOptions {
   /** The expected MD5 (hex), for publishers that pin files by MD5 (keras-applications). */
   md5?: string;
   /**
-   * `true`: a progress bar on stderr (cli-progress); a function: called as bytes arrive; default: a bar when
-   * stderr is a terminal.
+   * `true`: a progress bar on stderr (cli-progress; a line every 10 s when stderr is not a terminal); a function:
+   * called as bytes arrive; default: a bar when stderr is a terminal, else nothing.
    */
   progress?: boolean | ((progress: Progress) => void);
+  /** An attempt that receives no byte for this many milliseconds is given up and retried (default 30 000). */
+  stallMs?: number;
+  /**
+   * How often a failed attempt is retried (default 3): network errors, resets, stalls, cut-off bodies and HTTP 5xx,
+   * 408 and 429. Other HTTP errors (404, 403, …) are not retried.
+   */
+  retries?: number;
+  /** The wait before the first retry, in milliseconds, doubled before each further one (default 1000). */
+  backoffMs?: number;
 }
 
 /** What {@link downloadFile} measured. */
@@ -27,20 +40,26 @@ export interface DownloadResult {
 }
 
 /**
- * Downloads `url` to `dest` atomically: the bytes go to a temporary file beside `dest`, are hashed on the way, and
- * only a complete, checksum-verified file is renamed to `dest`. An interrupted or failed download removes the
- * temporary file, so `dest` never holds a partial file.
+ * Downloads `url` to `dest` so that `dest` only ever holds a complete, verified file. The bytes go to a temporary
+ * `.part` file beside `dest` (its own for each call, so that concurrent downloads of one file do not mix) and are
+ * hashed on the way. A failed attempt (network error, reset, a stall of `stallMs`, HTTP 5xx) is retried with
+ * backoff, resuming with an HTTP Range request where the server allows it (a server that answers with the whole
+ * file is read from the start). The result must match the Content-Length, and then the pinned digests, or, without
+ * any, the format its name promises (a `.safetensors` header, the HDF5 signature of an `.h5`; never an HTML page);
+ * only then is it renamed to `dest`. The `.part` file is removed on failure, on Ctrl-C (SIGINT, SIGTERM) and on
+ * exit; those left by processes that died are removed by the next download into the directory.
  *
  * @param url - http(s) URL
  * @param dest - the final path (its directory must exist)
- * @param options - expected digests and progress reporting
+ * @param options - expected digests, progress reporting, stall timeout and retries
  * @returns the size and SHA-256 of the file
- * @throws {@link index!DownloadError} for network errors, HTTP errors and short downloads
+ * @throws {@link index!DownloadError} for network errors, HTTP errors and cut-off downloads, naming the URL
+ * @throws {@link index!UnexpectedContentError} when an unpinned file is not in its format (an HTML page, say)
  * @throws {@link index!ChecksumError} when a digest does not match
  *
  * @example
  * ```ts
- * await downloadFile(file.url, '/tmp/vgg16.safetensors', { progress: true });
+ * await downloadFile(file.url, '/tmp/vgg16.safetensors', { progress: true, stallMs: 60_000 });
  * ```
  */
 export async function downloadFile(
@@ -48,86 +67,296 @@ export async function downloadFile(
   dest: string,
   options: DownloadOptions = {},
 ): Promise<DownloadResult> {
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (e) {
-    throw new DownloadError(
-      `could not download ${url}: ${describe(e)}; check the network, or download it by hand to ${dest}`,
+  const stallMs = options.stallMs ?? 30_000;
+  const retries = options.retries ?? 3;
+  const backoffMs = options.backoffMs ?? 1000;
+  if (!(stallMs > 0) || !(retries >= 0) || !(backoffMs >= 0))
+    throw new ZooError(
+      `downloadFile: stallMs must be > 0 and retries and backoffMs ≥ 0, got ${stallMs}, ${retries}, ${backoffMs}`,
     );
-  }
-  if (!response.ok || !response.body)
-    throw new DownloadError(`downloading ${url} answered HTTP ${response.status} ${response.statusText}`);
-  const length = Number(response.headers.get('content-length'));
-  const total = Number.isFinite(length) && length > 0 ? length : undefined;
-  const report = reporter(options.progress, total, basename(dest));
-  const temp = join(dirname(dest), `.${basename(dest)}.${process.pid}.${Date.now()}.part`);
-  const sha256 = createHash('sha256');
-  const md5 = options.md5 ? createHash('md5') : undefined;
-  const file = await open(temp, 'w');
-  let received = 0;
+  await removeStaleTempFiles(dirname(dest));
+  const temp = tempPathFor(dest);
+  const release = holdTempFile(temp);
+  const report = reporter(options.progress, basename(dest));
+  const state = freshState(options.md5 !== undefined);
+  let file: FileHandle | undefined;
   try {
-    try {
-      const reader = response.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        await file.write(value);
-        sha256.update(value);
-        md5?.update(value);
-        received += value.byteLength;
-        report.update({ received, total });
+    file = await open(temp, 'w+');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await attemptDownload(url, file, state, stallMs, report);
+        break;
+      } catch (e) {
+        if (!(e instanceof Retryable)) throw e;
+        if (attempt >= retries) throw e.toError(url, dest, attempt + 1, state);
+        report.note(`retry ${attempt + 1}/${retries}: ${e.reason}`);
+        await sleep(backoffMs * 2 ** attempt);
       }
-    } catch (e) {
-      throw new DownloadError(
-        `the download of ${url} broke off after ${received} bytes: ${describe(e)}; try again`,
-      );
     }
-    if (total !== undefined && received !== total)
-      throw new DownloadError(
-        `the download of ${url} stopped after ${received} of ${total} bytes; try again`,
-      );
     await file.sync();
+    const sha256 = state.sha256.digest('hex');
+    check('sha256', sha256, options.sha256, url);
+    if (state.md5) check('md5', state.md5.digest('hex'), options.md5, url);
+    if (!options.sha256 && !options.md5) {
+      const problem = await contentProblem(readerOf(file), state.received, formatOfName(dest));
+      if (problem)
+        throw new UnexpectedContentError(
+          `the download of ${url} is not the file it should be: it is ${problem}. Nothing was saved. Check the URL (a login page, a captive portal or a moved file answers with a page instead of the file), or download the file by hand and pass its path`,
+        );
+    }
     await file.close();
-    const digest = sha256.digest('hex');
-    check('SHA-256', digest, options.sha256, url);
-    if (md5) check('MD5', md5.digest('hex'), options.md5, url);
+    file = undefined;
+    // Atomic: a concurrent download of the same file renames its own verified copy, and the last one wins.
     await rename(temp, dest);
-    return { bytes: received, sha256: digest };
-  } catch (e) {
-    await file.close().catch(() => undefined);
-    await rm(temp, { force: true });
-    throw e;
+    return { bytes: state.received, sha256 };
   } finally {
+    await file?.close().catch(() => undefined);
+    await rm(temp, { force: true });
+    release();
     report.stop();
   }
 }
 
-function check(kind: string, actual: string, expected: string | undefined, url: string): void {
+/** What the attempts so far have put in the temporary file. */
+interface Transfer {
+  received: number;
+  total: number | undefined;
+  /** An ETag or Last-Modified for If-Range, so that a resumed download never splices two versions. */
+  validator: string | undefined;
+  sha256: Hash;
+  md5: Hash | undefined;
+}
+
+function freshState(md5: boolean): Transfer {
+  return {
+    received: 0,
+    total: undefined,
+    validator: undefined,
+    sha256: createHash('sha256'),
+    md5: md5 ? createHash('md5') : undefined,
+  };
+}
+
+async function restart(file: FileHandle, state: Transfer): Promise<void> {
+  await file.truncate(0);
+  Object.assign(state, freshState(state.md5 !== undefined));
+}
+
+type FailureKind = 'connect' | 'status' | 'stall' | 'broken';
+
+/** A failed attempt that is worth another. */
+class Retryable extends Error {
+  constructor(
+    readonly reason: string,
+    readonly kind: FailureKind,
+  ) {
+    super(reason);
+  }
+
+  toError(url: string, dest: string, attempts: number, state: Transfer): DownloadError {
+    const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+    const byHand = `or download it by hand to ${dest}`;
+    switch (this.kind) {
+      case 'connect':
+        return new DownloadError(
+          `could not download ${url}: ${this.reason} (${tries}); check the network, ${byHand}`,
+        );
+      case 'status':
+        return new DownloadError(
+          `downloading ${url} answered ${this.reason} (${tries}); the server has trouble: try again later, ${byHand}`,
+        );
+      case 'stall':
+        return new DownloadError(
+          `the download of ${url} stalled: ${this.reason} (${tries}); check the network and try again (only silence counts, not slowness; stallMs sets how long), ${byHand}`,
+        );
+      case 'broken':
+        return new DownloadError(
+          `the download of ${url} broke off after ${state.received} of ${state.total ?? 'an unknown number of'} bytes: ${this.reason} (${tries}); try again, ${byHand}`,
+        );
+    }
+  }
+}
+
+const RETRY_STATUS = new Set([408, 425, 429]);
+
+async function attemptDownload(
+  url: string,
+  file: FileHandle,
+  state: Transfer,
+  stallMs: number,
+  report: Reporter,
+): Promise<void> {
+  const controller = new AbortController();
+  let stalled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      controller.abort();
+    }, stallMs);
+  };
+  const silence = () => `no data for ${stallMs / 1000} s after ${state.received} bytes`;
+  const from = state.received;
+  // identity: Content-Length and Range count the bytes of the file, not of a compressed transfer.
+  const headers: Record<string, string> = { 'accept-encoding': 'identity' };
+  if (from > 0) {
+    headers.range = `bytes=${from}-`;
+    if (state.validator) headers['if-range'] = state.validator;
+  }
+  arm();
+  try {
+    let response: Response;
+    try {
+      response = await fetch(url, { headers, signal: controller.signal });
+    } catch (e) {
+      throw stalled ? new Retryable(silence(), 'stall') : new Retryable(describe(e), 'connect');
+    }
+    const status = `HTTP ${response.status} ${response.statusText}`.trim();
+    if (response.status === 416 && from > 0) {
+      await response.body?.cancel().catch(() => undefined);
+      // The range starts at the end: what we have may be the whole file.
+      const size = parseContentRange(response.headers.get('content-range'))?.size;
+      if (size === from) {
+        state.total = size;
+        return;
+      }
+      await restart(file, state);
+      throw new Retryable(`${status} for bytes from ${from}`, 'broken');
+    }
+    if (!response.ok || !response.body) {
+      await response.body?.cancel().catch(() => undefined);
+      if (response.status >= 500 || RETRY_STATUS.has(response.status) || response.ok)
+        throw new Retryable(response.ok ? `${status} without a body` : status, 'status');
+      throw new DownloadError(`downloading ${url} answered ${status}: ${statusAdvice(response.status)}`);
+    }
+    if (response.status === 206) {
+      const range = parseContentRange(response.headers.get('content-range'));
+      if (!range || range.start !== from) {
+        await response.body.cancel().catch(() => undefined);
+        await restart(file, state);
+        throw new Retryable(
+          `the server answered a request for bytes from ${from} with ${range ? `bytes from ${range.start}` : 'no valid Content-Range'}`,
+          'broken',
+        );
+      }
+      const length = contentLength(response.headers);
+      state.total = range.size ?? (length === undefined ? undefined : from + length);
+    } else {
+      // 200: the whole file, also when a range was asked for and the server ignores Range.
+      if (from > 0) await restart(file, state);
+      state.total = contentLength(response.headers);
+      state.validator = validatorOf(response.headers);
+    }
+    report.update({ received: state.received, total: state.total });
+    const reader = response.body.getReader();
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (e) {
+        throw stalled ? new Retryable(silence(), 'stall') : new Retryable(describe(e), 'broken');
+      }
+      if (chunk.done) break;
+      arm();
+      const bytes = chunk.value;
+      await file.write(bytes, 0, bytes.byteLength, state.received);
+      state.sha256.update(bytes);
+      state.md5?.update(bytes);
+      state.received += bytes.byteLength;
+      report.update({ received: state.received, total: state.total });
+    }
+    if (state.total !== undefined && state.received !== state.total) {
+      const short = state.received < state.total;
+      const what = `the body ended after ${state.received} of ${state.total} bytes`;
+      if (!short) await restart(file, state);
+      throw new Retryable(short ? what : `${what} (more than announced)`, 'broken');
+    }
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
+
+function statusAdvice(status: number): string {
+  if (status === 404 || status === 410) return 'there is no file at that URL; check it';
+  if (status === 401 || status === 403)
+    return 'the server refused it; check the URL and whether it needs a login';
+  return 'check the URL';
+}
+
+function contentLength(headers: Headers): number | undefined {
+  const value = headers.get('content-length');
+  if (value === null || !/^\s*\d+\s*$/.test(value)) return undefined;
+  return Number(value);
+}
+
+function parseContentRange(value: string | null): { start: number; size: number | undefined } | undefined {
+  const m = value ? /^\s*bytes\s+(?:(\d+)-\d+|\*)\/(\d+|\*)\s*$/i.exec(value) : null;
+  if (!m) return undefined;
+  return { start: m[1] === undefined ? -1 : Number(m[1]), size: m[2] === '*' ? undefined : Number(m[2]) };
+}
+
+function validatorOf(headers: Headers): string | undefined {
+  const etag = headers.get('etag');
+  // If-Range takes only strong validators.
+  if (etag && !etag.startsWith('W/')) return etag;
+  return headers.get('last-modified') ?? undefined;
+}
+
+function check(algorithm: string, actual: string, expected: string | undefined, url: string): void {
   if (expected !== undefined && actual !== expected.toLowerCase())
     throw new ChecksumError(
-      `the download of ${url} has ${kind} ${actual}, expected ${expected}: the file is corrupted or not the published one; nothing was saved, try again`,
+      `the download of ${url} has ${digestName(algorithm)} ${actual}, expected ${expected}: the file is corrupted or not the published one; nothing was saved, try again`,
     );
 }
 
-function reporter(
-  progress: DownloadOptions['progress'],
-  total: number | undefined,
-  name: string,
-): { update(p: Progress): void; stop(): void } {
-  if (typeof progress === 'function') return { update: progress, stop: () => undefined };
-  if (progress === false || (progress === undefined && !process.stderr.isTTY))
-    return { update: () => undefined, stop: () => undefined };
+interface Reporter {
+  update(progress: Progress): void;
+  /** A remark shown beside the bar, such as a retry. */
+  note(text: string): void;
+  stop(): void;
+}
+
+const silent: Reporter = { update: () => undefined, note: () => undefined, stop: () => undefined };
+
+function reporter(progress: DownloadOptions['progress'], name: string): Reporter {
+  if (typeof progress === 'function') return { ...silent, update: progress };
+  const tty = process.stderr.isTTY === true;
+  if (progress === false || (progress === undefined && !tty)) return silent;
   const bar = new SingleBar({
-    format: `${name} [{bar}] {percentage}% | {mb}/{totalMb} MB`,
+    format: `${name} [{bar}] {percentage}% | {mb}/{totalMb} MB{note}`,
     stream: process.stderr,
     hideCursor: true,
+    noTTYOutput: !tty,
+    notTTYSchedule: 10_000,
   });
   const mb = (b: number) => (b / 1e6).toFixed(1);
-  bar.start(total ?? 0, 0, { mb: '0.0', totalMb: total ? mb(total) : '?' });
+  let started = false;
+  let total: number | undefined;
+  let note = '';
+  const payload = (received: number) => ({ mb: mb(received), totalMb: total ? mb(total) : '?', note });
   return {
-    update: ({ received }) => bar.update(received, { mb: mb(received), totalMb: total ? mb(total) : '?' }),
-    stop: () => bar.stop(),
+    update({ received, total: t }) {
+      if (!started) {
+        started = true;
+        total = t;
+        bar.start(t ?? 0, received, payload(received));
+        return;
+      }
+      if (t !== total) {
+        total = t;
+        bar.setTotal(t ?? 0);
+      }
+      bar.update(received, payload(received));
+    },
+    note(text) {
+      note = ` (${text})`;
+      if (started) bar.update({ note });
+    },
+    stop() {
+      if (started) bar.stop();
+    },
   };
 }
 

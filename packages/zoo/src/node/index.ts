@@ -5,9 +5,17 @@
  *
  * @packageDocumentation
  */
-export { cacheDir } from './cache.js';
+export {
+  type CacheCheck,
+  type CacheEntry,
+  type CachePin,
+  cacheDir,
+  clearCache,
+  listCache,
+  verifyCache,
+} from './cache.js';
 export { type DownloadOptions, type DownloadResult, downloadFile } from './download.js';
 export { loadImage } from './image.js';
 export { fileSystem } from './io.js';
 export { type NodeVggOptions, vgg11, vgg13, vgg16, vgg19 } from './vgg.js';
-export { type EnsureWeightsOptions, ensureWeightsFile } from './weights.js';
+export { type EnsureWeightsOptions, ensureWeightsFile, urlWeightsFile } from './weights.js';
