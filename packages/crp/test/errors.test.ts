@@ -8,6 +8,7 @@ import {
   XaiError,
 } from '@xai-ts/base';
 import { LRP } from '@xai-ts/lrp';
+import { expectNoLeaks } from '@xai-ts/testing';
 import { describe, expect, it } from 'vitest';
 import {
   ConceptLayerError,
@@ -58,6 +59,11 @@ describe('errors', () => {
     expect(e2).toBeInstanceOf(FeatureSelectionError);
     expect(e2.message).toMatch(/TopNFeatures\(3\) asks for more features than the layer has \(2\)/);
     expect(tf.memory().numTensors).toBe(before);
+    expectNoLeaks(
+      () =>
+        expect(() => analyze(x, new CRP(lrp, 'd1', new TopNFeatures(3)), 0)).toThrow(FeatureSelectionError),
+      'CRP with too many features',
+    );
   });
 
   it('a misbehaving custom selector is caught', () => {

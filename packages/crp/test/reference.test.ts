@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { analyze, IndexedFeatures, TopNFeatures } from '@xai-ts/base';
 import { EpsilonPlusFlat, LRP } from '@xai-ts/lrp';
-import { compareAttribution, loadCase } from '@xai-ts/testing';
+import { compareAttribution, expectNoLeaks, loadCase } from '@xai-ts/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CRP, type CRPExplanation, MultiLayerCRP } from '../src/index.js';
 
@@ -78,6 +78,14 @@ describe('reference case cnn: CRP', () => {
       expl.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);
+    expectNoLeaks(
+      () => analyze(x, new CRP(lrp, 2, new TopNFeatures(5), { batchSize: 3 }), 7).dispose(),
+      'CRP',
+    );
+    expectNoLeaks(
+      () => analyze(x, new MultiLayerCRP(lrp, { conv2d_2: [2], dense_1: [0, 1] }), 7).dispose(),
+      'MultiLayerCRP',
+    );
     // TopNFeatures picks by the summed relevance at the layer: featureRelevance is sorted per sample
     for (const row of (reference as CRPExplanation).extras.featureRelevance)
       for (let k = 1; k < row.length; k++) expect(row[k - 1]!).toBeGreaterThanOrEqual(row[k]!);

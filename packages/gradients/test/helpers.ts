@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { type Analyzer, Explanation, type OutputSelector } from '@xai-ts/base';
+import { expectNoLeaks } from '@xai-ts/testing';
 import { expect } from 'vitest';
 
 /** A deterministic generator of numbers in [-1, 1) for test weights and inputs. */
@@ -34,12 +35,9 @@ export function randomTensor(shape: number[], seed: number): tf.Tensor {
   return tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, next), shape);
 }
 
-/** Asserts that `run` leaves no tensor behind (after one warm-up call). */
-export function expectNoLeak(run: () => void): void {
-  run();
-  const before = tf.memory().numTensors;
-  run();
-  expect(tf.memory().numTensors).toBe(before);
+/** Asserts that `run` leaves no tensor behind (after one warm-up call): the testing package's shared check. */
+export function expectNoLeak(run: () => void, what?: string): void {
+  expectNoLeaks(run, what);
 }
 
 /** Max |a − b| / (atol + rtol |b|). */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '@xai-ts/base';
-import { seedWeights } from '@xai-ts/testing';
+import { expectNoLeaks, seedWeights } from '@xai-ts/testing';
 import { describe, expect, it } from 'vitest';
 import { AnalyzerOptionError, Gradient, SmoothDiff, SmoothGrad, SoftPlusTrick } from '../src/index.js';
 
@@ -86,6 +86,7 @@ describe('SmoothDiff', () => {
     one.dispose();
     x1.dispose();
     expect(tf.memory().numTensors).toBe(before);
+    expectNoLeaks(() => analyze(x, sd, 2).dispose(), 'SmoothDiff');
     sd.dispose();
   });
 
@@ -125,5 +126,8 @@ describe('SoftPlusTrick', () => {
     expect(Array.from(sharp.val.dataSync()).map((v) => Number(v.toFixed(4)))).toEqual([0, 3]);
     expl.dispose();
     sharp.dispose();
+    const soft = new SoftPlusTrick(model, { beta: 2 });
+    expectNoLeaks(() => analyze(x, soft, 0).dispose(), 'SoftPlusTrick');
+    soft.dispose();
   });
 });

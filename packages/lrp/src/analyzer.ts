@@ -15,7 +15,10 @@ import {
   ModelCheckError,
 } from '@xai-ts/engine';
 import { Composite, GlobalMap, type LayerInfo } from './composites/composite.js';
+import { LRPOptionError } from './errors.js';
+import { broadcasts, optionsOf, shapeOf, shown } from './options.js';
 import { type LayerPlan, planLayers } from './planner/plan.js';
+import { ZBoxRule } from './rules/multipass.js';
 import { Rule } from './rules/rule.js';
 
 /** Options of the {@link LRP} analyzer. */
@@ -98,10 +101,23 @@ export class LRP implements Analyzer {
     composite: Composite | Rule = new Composite(),
     options: LRPOptions = {},
   ) {
-    this.normalizeOutputRelevance = options.normalizeOutputRelevance ?? true;
-    if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize >= 1))
-      throw new RangeError(`LRP batchSize must be a positive integer, got ${String(options.batchSize)}`);
-    this.batchSize = options.batchSize;
+    const given = optionsOf<LRPOptions>(
+      'LRP',
+      options,
+      ['normalizeOutputRelevance', 'skipChecks', 'batchSize'],
+      '{ batchSize: 4 }',
+    );
+    if (!(composite instanceof Composite) && !(composite instanceof Rule))
+      throw new LRPOptionError(
+        `LRP takes a composite (such as new EpsilonPlusFlat()) or a rule (such as new EpsilonRule()), got ${shown(composite)}`,
+      );
+    for (const flag of ['normalizeOutputRelevance', 'skipChecks'] as const)
+      if (given[flag] !== undefined && typeof given[flag] !== 'boolean')
+        throw new LRPOptionError(`LRP's ${flag} is true or false, got ${shown(given[flag])}`);
+    this.normalizeOutputRelevance = given.normalizeOutputRelevance ?? true;
+    if (given.batchSize !== undefined && !(Number.isInteger(given.batchSize) && given.batchSize >= 1))
+      throw new LRPOptionError(`LRP batchSize must be a positive integer, got ${shown(given.batchSize)}`);
+    this.batchSize = given.batchSize;
     const engine = new Engine(model, { vjp: false });
     try {
       if (engine.graph.inputShapes.length !== 1)
@@ -113,7 +129,14 @@ export class LRP implements Analyzer {
           },
         ]);
       const resolved = composite instanceof Rule ? new Composite(new GlobalMap(composite)) : composite;
-      this.#plans = planLayers(engine, resolved, { skipChecks: options.skipChecks ?? false });
+      const plans = planLayers(engine, resolved, { skipChecks: given.skipChecks ?? false });
+      try {
+        checkTensorBounds(engine, plans);
+      } catch (e) {
+        for (const p of plans) p.propagator?.dispose();
+        throw e;
+      }
+      this.#plans = plans;
     } catch (e) {
       engine.dispose();
       throw e;
@@ -334,5 +357,36 @@ export class LRP implements Analyzer {
   #assertAlive(): void {
     if (this.#disposed)
       throw new ModelCheckError([{ index: -1, layer: '', message: 'this LRP analyzer has been disposed' }]);
+  }
+}
+
+/** The shape of what feeds layer `index` (batch axis included), when the graph knows it. */
+function inputShapeOf(engine: Engine, index: number): readonly (number | null)[] | undefined {
+  const source = engine.graph.nodes[index]?.inputs[0];
+  if (!source) return undefined;
+  if (source.kind === 'input') return engine.graph.inputShapes[source.index];
+  try {
+    const shape = engine.graph.nodes[source.index]!.layer.outputShape;
+    return Array.isArray(shape[0]) ? undefined : (shape as (number | null)[]);
+  } catch {
+    return undefined; // a layer called more than once has no single output shape
+  }
+}
+
+/** ZBox bounds given as tensors must broadcast against the input of the layer they explain: checked before any call. */
+function checkTensorBounds(engine: Engine, plans: readonly LayerPlan[]): void {
+  for (const plan of plans) {
+    const rule = plan.rule;
+    if (!(rule instanceof ZBoxRule)) continue;
+    const input = inputShapeOf(engine, plan.info.index);
+    if (!input) continue;
+    for (const [name, bound] of [
+      ['low', rule.low],
+      ['high', rule.high],
+    ] as const)
+      if (typeof bound !== 'number' && !broadcasts(bound.shape, input))
+        throw new LRPOptionError(
+          `ZBoxRule on layer ${plan.info.index} "${plan.info.name}": ${name} has shape ${shapeOf(bound)}, which does not broadcast against the layer's input [${input.map((d) => d ?? 'batch').join(', ')}]; give one value per channel ([${input.at(-1)}]) or the input's shape without the batch axis`,
+        );
   }
 }

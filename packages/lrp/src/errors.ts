@@ -28,3 +28,18 @@ export class RuleCompatibilityError extends ModelCheckError {
 export class CompositeError extends XaiError {
   override name = 'CompositeError';
 }
+
+/**
+ * An option of a rule, a composite preset or the LRP analyzer is missing, of the wrong type, out of range or
+ * unknown (a misspelt name), or a tensor option does not fit the layer it is used on. Thrown when the rule, preset
+ * or analyzer is built, before any work is done.
+ *
+ * @example
+ * ```ts
+ * new EpsilonRule({ epsilon: -1 }); // LRPOptionError: EpsilonRule needs a finite epsilon ≥ 0, got -1
+ * new GammaRule({ gama: 0.5 } as never); // LRPOptionError: GammaRule has no option 'gama'; its options are gamma
+ * ```
+ */
+export class LRPOptionError extends XaiError {
+  override name = 'LRPOptionError';
+}

@@ -66,7 +66,13 @@ export {
   presetNames,
   registerPreset,
 } from './composites/spec.js';
-export { CompositeError, ModelCheckError, type ModelProblem, RuleCompatibilityError } from './errors.js';
+export {
+  CompositeError,
+  LRPOptionError,
+  ModelCheckError,
+  type ModelProblem,
+  RuleCompatibilityError,
+} from './errors.js';
 export {
   type EpsilonOptions,
   EpsilonRule,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { analyze, InputShapeError, OutputSelectionError } from '@xai-ts/base';
-import { loadCase } from '@xai-ts/testing';
+import { expectNoLeaks, loadCase } from '@xai-ts/testing';
 import { describe, expect, it } from 'vitest';
 import {
   Composite,
@@ -99,6 +99,16 @@ describe('LRP analyzer', () => {
       lrp.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);
+    // the shared check: every preset and rule, a call and a rejected call
+    for (const composite of [...presets(), new ZeroRule(), new EpsilonRule()]) {
+      const lrp = new LRP(model, composite);
+      expectNoLeaks(() => analyze(x, lrp).dispose(), String(composite));
+      expectNoLeaks(
+        () => expect(() => analyze(x, lrp, 10)).toThrow(OutputSelectionError),
+        `${composite}, rejected`,
+      );
+      lrp.dispose();
+    }
   });
 
   it('a pass carrying precomputed denominators gives the same relevance', () => {

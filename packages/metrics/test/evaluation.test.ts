@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '@xai-ts/base';
 import { Gradient } from '@xai-ts/gradients';
-import { seedWeights } from '@xai-ts/testing';
+import { expectNoLeaks, seedWeights } from '@xai-ts/testing';
 import { describe, expect, it } from 'vitest';
 import {
   dataRandomisation,
@@ -202,6 +202,7 @@ describe('model-parameter randomisation', () => {
     const expl = analyze(input, new EdgeDetector(model));
     expect(expl.val.shape).toEqual([3, 12, 12, 1]);
     expl.dispose();
+    expectNoLeaks(() => analyze(input, new EdgeDetector(model)).dispose(), 'EdgeDetector');
   });
 });
 

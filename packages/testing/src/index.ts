@@ -16,5 +16,6 @@ export {
   type RuleSpec,
 } from './cases.js';
 export { type Comparison, compareAttribution } from './compare.js';
+export { expectNoLeaks, type Leak, leakOf } from './leaks.js';
 export { kindsModel, reluModel, seedWeights } from './models.js';
 export { readSafetensors, type StoredTensor } from './safetensors.js';

@@ -1,7 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
+import { LRPOptionError } from '../errors.js';
+import { finiteAtLeast, optionsOf } from '../options.js';
 import { EpsilonRule, FlatRule, GammaRule, PassRule } from '../rules/basic.js';
 import { LayerNormRule } from '../rules/layernorm.js';
-import { AlphaBetaRule, ZBoxRule, ZPlusRule } from '../rules/multipass.js';
+import { AlphaBetaRule, checkBounds, ZBoxRule, ZPlusRule } from '../rules/multipass.js';
 import type { Rule } from '../rules/rule.js';
 import { Composite, FirstLayerTypeMap, GlobalTypeMap, type LayerInfo, type TypeMap } from './composite.js';
 
@@ -19,6 +21,16 @@ export interface EpsilonGammaBoxOptions extends PresetOptions {
   high: number | tf.Tensor;
   /** γ of the GammaRule on convolutions; default 0.25. */
   gamma?: number;
+}
+
+/** ε of a preset's EpsilonRule, checked: a finite number ≥ 0 (default 1e-6). */
+function epsilonOf(owner: string, epsilon: unknown): number {
+  return finiteAtLeast(owner, 'epsilon', epsilon ?? 1e-6, 0);
+}
+
+/** A preset's options (`{ epsilon }` only), checked. */
+function presetEpsilon(owner: string, options: unknown): number {
+  return epsilonOf(owner, optionsOf<PresetOptions>(owner, options, ['epsilon'], '{ epsilon: 1e-6 }').epsilon);
 }
 
 function isLinearActivation(layer: LayerInfo): boolean {
@@ -54,16 +66,43 @@ function presetMap(conv: Rule, epsilon: number | undefined): TypeMap {
  */
 export class EpsilonGammaBox extends Composite {
   /** @param options - `{ low, high, epsilon = 1e-6, gamma = 0.25 }` */
+  /**
+   * @throws {@link LRPOptionError} when low or high is missing or not finite, low > high, epsilon or gamma is not a
+   *   finite number ≥ 0, or an option is unknown
+   */
   constructor(options: EpsilonGammaBoxOptions) {
-    if (typeof options !== 'object' || options === null)
-      throw new RangeError(
-        'EpsilonGammaBox needs { low, high }: the lowest and highest input values, for ZBoxRule on the first layer',
+    const owner = 'EpsilonGammaBox';
+    if (options === undefined)
+      throw new LRPOptionError(
+        `${owner} needs { low, high }: the lowest and highest input values, for ZBoxRule on the first layer (such as { low: 0, high: 1 } for images in [0, 1])`,
       );
-    const { low, high, epsilon, gamma } = options;
-    super(
-      new GlobalTypeMap(presetMap(new GammaRule({ gamma: gamma ?? 0.25 }), epsilon)),
-      new FirstLayerTypeMap([['conv', new ZBoxRule({ low, high })]]),
+    const o = optionsOf<EpsilonGammaBoxOptions>(
+      owner,
+      options,
+      ['low', 'high', 'epsilon', 'gamma'],
+      '{ low: 0, high: 1 }',
     );
+    const bounds = checkBounds(owner, { low: o.low, high: o.high });
+    const gamma = finiteAtLeast(owner, 'gamma', o.gamma ?? 0.25, 0);
+    super(
+      new GlobalTypeMap(presetMap(new GammaRule({ gamma }), epsilonOf(owner, o.epsilon))),
+      new FirstLayerTypeMap([['conv', new ZBoxRule(bounds)]]),
+    );
+  }
+  /**
+   * Frees the copies of tensor bounds that its ZBoxRule holds (nothing to free for number bounds). Analyzers built
+   * with it must not be used afterwards.
+   *
+   * @example
+   * ```ts
+   * const box = new EpsilonGammaBox({ low: tf.tensor1d([-2.1, -2.0, -1.8]), high: tf.tensor1d([2.2, 2.4, 2.6]) });
+   * box.dispose();
+   * ```
+   */
+  dispose(): void {
+    for (const p of this.primitives)
+      if (p instanceof FirstLayerTypeMap)
+        for (const [, rule] of p.map) if (rule instanceof ZBoxRule) rule.dispose();
   }
   override toString(): string {
     return 'EpsilonGammaBox';
@@ -81,7 +120,8 @@ export class EpsilonGammaBox extends Composite {
  */
 export class EpsilonPlus extends Composite {
   /** @param options - `{ epsilon = 1e-6 }` */
-  constructor({ epsilon }: PresetOptions = {}) {
+  constructor(options: PresetOptions = {}) {
+    const epsilon = presetEpsilon('EpsilonPlus', options);
     super(new GlobalTypeMap(presetMap(new ZPlusRule(), epsilon)));
   }
   override toString(): string {
@@ -100,7 +140,8 @@ export class EpsilonPlus extends Composite {
  */
 export class EpsilonAlpha2Beta1 extends Composite {
   /** @param options - `{ epsilon = 1e-6 }` */
-  constructor({ epsilon }: PresetOptions = {}) {
+  constructor(options: PresetOptions = {}) {
+    const epsilon = presetEpsilon('EpsilonAlpha2Beta1', options);
     super(new GlobalTypeMap(presetMap(new AlphaBetaRule({ alpha: 2, beta: 1 }), epsilon)));
   }
   override toString(): string {
@@ -118,7 +159,8 @@ export class EpsilonAlpha2Beta1 extends Composite {
  */
 export class EpsilonPlusFlat extends Composite {
   /** @param options - `{ epsilon = 1e-6 }` */
-  constructor({ epsilon }: PresetOptions = {}) {
+  constructor(options: PresetOptions = {}) {
+    const epsilon = presetEpsilon('EpsilonPlusFlat', options);
     super(
       new GlobalTypeMap(presetMap(new ZPlusRule(), epsilon)),
       new FirstLayerTypeMap([['conv', new FlatRule()]]),
@@ -139,7 +181,8 @@ export class EpsilonPlusFlat extends Composite {
  */
 export class EpsilonAlpha2Beta1Flat extends Composite {
   /** @param options - `{ epsilon = 1e-6 }` */
-  constructor({ epsilon }: PresetOptions = {}) {
+  constructor(options: PresetOptions = {}) {
+    const epsilon = presetEpsilon('EpsilonAlpha2Beta1Flat', options);
     super(
       new GlobalTypeMap(presetMap(new AlphaBetaRule({ alpha: 2, beta: 1 }), epsilon)),
       new FirstLayerTypeMap([['conv', new FlatRule()]]),

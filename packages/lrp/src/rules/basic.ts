@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { finiteAtLeast, optionsOf } from '../options.js';
 import { gammaParams, PARAMS } from './modifiers.js';
 import { fmt, type Passes, type Propagator, Rule, type RuleLayer } from './rule.js';
 import type { RuleSpec } from './spec.js';
@@ -56,11 +57,16 @@ export class EpsilonRule extends Rule {
   /** ε. */
   readonly epsilon: number;
   /** @param options - `{ epsilon = 1e-6 }` */
-  constructor({ epsilon = 1e-6 }: EpsilonOptions = {}) {
+  /** @throws {@link LRPOptionError} for an epsilon that is not a finite number ≥ 0, or an unknown option */
+  constructor(options: EpsilonOptions = {}) {
     super();
-    if (typeof epsilon !== 'number' || !(epsilon >= 0) || !Number.isFinite(epsilon))
-      throw new RangeError(`EpsilonRule needs a finite epsilon ≥ 0, got ${epsilon}`);
-    this.epsilon = epsilon;
+    const { epsilon = 1e-6 } = optionsOf<EpsilonOptions>(
+      'EpsilonRule',
+      options,
+      ['epsilon'],
+      '{ epsilon: 1e-6 }',
+    );
+    this.epsilon = finiteAtLeast('EpsilonRule', 'epsilon', epsilon, 0);
   }
   override get stabilizer(): number {
     return this.epsilon;
@@ -89,11 +95,10 @@ export interface GammaOptions {
   gamma?: number;
 }
 
-/** Checks γ: finite and ≥ 0. */
-export function checkGamma(gamma: unknown, rule: string): number {
-  if (typeof gamma !== 'number' || !(gamma >= 0) || !Number.isFinite(gamma))
-    throw new RangeError(`${rule} needs a finite gamma ≥ 0, got ${String(gamma)}`);
-  return gamma;
+/** Reads the options of a γ rule: `{ gamma }`, γ finite and ≥ 0 (default 0.25). */
+export function gammaOf(options: unknown, rule: string): number {
+  const { gamma = 0.25 } = optionsOf<GammaOptions>(rule, options, ['gamma'], '{ gamma: 0.25 }');
+  return finiteAtLeast(rule, 'gamma', gamma, 0);
 }
 
 /**
@@ -109,9 +114,10 @@ export class GammaRule extends Rule {
   /** γ. */
   readonly gamma: number;
   /** @param options - `{ gamma = 0.25 }` */
-  constructor({ gamma = 0.25 }: GammaOptions = {}) {
+  /** @throws {@link LRPOptionError} for a gamma that is not a finite number ≥ 0, or an unknown option */
+  constructor(options: GammaOptions = {}) {
     super();
-    this.gamma = checkGamma(gamma, 'GammaRule');
+    this.gamma = gammaOf(options, 'GammaRule');
   }
   /** {@inheritDoc Rule.toString} */
   toString(): string {

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkGamma } from './basic.js';
+import { LRPOptionError } from '../errors.js';
+import { finiteAtLeast, optionsOf, shapeOf, shown } from '../options.js';
+import { type GammaOptions, gammaOf } from './basic.js';
 import { gammaParams, PARAMS } from './modifiers.js';
 import { fmt, type Passes, Rule, type Term } from './rule.js';
 import type { RuleSpec } from './spec.js';
@@ -63,12 +65,19 @@ export class AlphaBetaRule extends Rule {
   /** β. */
   readonly beta: number;
   /** @param options - `{ alpha = 2, beta = 1 }` */
-  constructor({ alpha = 2, beta = 1 }: AlphaBetaOptions = {}) {
+  /** @throws {@link LRPOptionError} unless alpha and beta are finite, ≥ 0 and alpha − beta = 1, or for an unknown option */
+  constructor(options: AlphaBetaOptions = {}) {
     super();
-    if (typeof alpha !== 'number' || typeof beta !== 'number' || !(alpha >= 0) || !(beta >= 0))
-      throw new RangeError(`AlphaBetaRule needs alpha ≥ 0 and beta ≥ 0, got ${alpha}, ${beta}`);
-    if (!Number.isFinite(alpha) || Math.abs(alpha - beta - 1) > 1e-12)
-      throw new RangeError(`AlphaBetaRule needs alpha − beta = 1, got alpha = ${alpha}, beta = ${beta}`);
+    const given = optionsOf<AlphaBetaOptions>(
+      'AlphaBetaRule',
+      options,
+      ['alpha', 'beta'],
+      '{ alpha: 2, beta: 1 }',
+    );
+    const alpha = finiteAtLeast('AlphaBetaRule', 'alpha', given.alpha ?? 2, 0);
+    const beta = finiteAtLeast('AlphaBetaRule', 'beta', given.beta ?? 1, 0);
+    if (Math.abs(alpha - beta - 1) > 1e-12)
+      throw new LRPOptionError(`AlphaBetaRule needs alpha − beta = 1, got alpha = ${alpha}, beta = ${beta}`);
     this.alpha = alpha;
     this.beta = beta;
   }
@@ -97,6 +106,57 @@ export interface ZBoxOptions {
 }
 
 /**
+ * Reads ZBox bounds: `low` and `high`, each a finite number or a tensor of finite values (broadcast against the
+ * layer's input), with `low ≤ high` everywhere. Checked when the rule or preset is built.
+ */
+export function checkBounds(
+  owner: string,
+  options: unknown,
+): { low: number | tf.Tensor; high: number | tf.Tensor } {
+  if (options === undefined)
+    throw new LRPOptionError(
+      `${owner} needs { low, high }: the lowest and highest input values, such as { low: 0, high: 1 } for images in [0, 1]`,
+    );
+  const { low, high } = optionsOf<ZBoxOptions>(owner, options, ['low', 'high'], '{ low: 0, high: 1 }');
+  for (const [name, v] of [
+    ['low', low],
+    ['high', high],
+  ] as const) {
+    if (v === undefined)
+      throw new LRPOptionError(
+        `${owner} needs { low, high }: ${name} is missing (the ${name === 'low' ? 'lowest' : 'highest'} input value, a number or a tensor that broadcasts against the input)`,
+      );
+    if (v instanceof tf.Tensor) {
+      if (v.isDisposed) throw new LRPOptionError(`${owner}: the tensor given as ${name} has been disposed`);
+      const finite = tf.tidy(() => tf.all(tf.isFinite(v)).dataSync()[0] === 1);
+      if (!finite)
+        throw new LRPOptionError(
+          `${owner}: the tensor given as ${name} ${shapeOf(v)} holds NaN or ±Infinity`,
+        );
+    } else if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new LRPOptionError(`${owner} needs a finite number or a tensor as ${name}, got ${shown(v)}`);
+  }
+  const lo = low as number | tf.Tensor;
+  const hi = high as number | tf.Tensor;
+  const ordered = tf.tidy(() => {
+    try {
+      return tf.all(tf.lessEqual(lo, hi)).dataSync()[0] === 1;
+    } catch {
+      throw new LRPOptionError(
+        `${owner}: low ${typeof lo === 'number' ? lo : shapeOf(lo)} and high ${typeof hi === 'number' ? hi : shapeOf(hi)} do not broadcast against each other`,
+      );
+    }
+  });
+  if (!ordered)
+    throw new LRPOptionError(
+      typeof lo === 'number' && typeof hi === 'number'
+        ? `${owner} needs low ≤ high, got low = ${lo}, high = ${hi}`
+        : `${owner} needs low ≤ high everywhere; some values of low exceed high`,
+    );
+  return { low: lo, high: hi };
+}
+
+/**
  * LRP-zᴮ for bounded inputs such as pixels: `z = W a − W⁺l − W⁻h` (the bias cancels),
  * `R_in = a ⊙ Wᵀs − l ⊙ W⁺ᵀs − h ⊙ W⁻ᵀs`, `s = R / stab(z)`. Needs a layer with weights. Tensor bounds are copied;
  * {@link ZBoxRule.dispose} frees the copies.
@@ -112,17 +172,15 @@ export class ZBoxRule extends Rule {
   /** The upper bound. */
   readonly high: number | tf.Tensor;
   /** @param options - `{ low, high }` */
-  constructor({ low, high }: ZBoxOptions) {
+  /**
+   * @throws {@link LRPOptionError} when low or high is missing, not a finite number or a tensor of finite values,
+   *   when low > high anywhere, or for an unknown option
+   */
+  constructor(options: ZBoxOptions) {
     super();
-    const ok = (v: unknown) => (typeof v === 'number' && Number.isFinite(v)) || v instanceof tf.Tensor;
-    if (!ok(low) || !ok(high))
-      throw new RangeError(
-        `ZBoxRule needs finite numbers or tensors for low and high, got low = ${String(low)}, high = ${String(high)}`,
-      );
-    if (typeof low === 'number' && typeof high === 'number' && !(low <= high))
-      throw new RangeError(`ZBoxRule needs low ≤ high, got low = ${low}, high = ${high}`);
-    this.low = typeof low === 'number' ? low : tf.keep(low.clone());
-    this.high = typeof high === 'number' ? high : tf.keep(high.clone());
+    const bounds = checkBounds('ZBoxRule', options);
+    this.low = typeof bounds.low === 'number' ? bounds.low : tf.keep(bounds.low.clone());
+    this.high = typeof bounds.high === 'number' ? bounds.high : tf.keep(bounds.high.clone());
   }
   /** {@inheritDoc Rule.toString} */
   toString(): string {
@@ -170,9 +228,10 @@ export class GeneralizedGammaRule extends Rule {
   /** γ. */
   readonly gamma: number;
   /** @param options - `{ gamma = 0.25 }` */
-  constructor({ gamma = 0.25 }: { gamma?: number } = {}) {
+  /** @throws {@link LRPOptionError} for a gamma that is not a finite number ≥ 0, or an unknown option */
+  constructor(options: GammaOptions = {}) {
     super();
-    this.gamma = checkGamma(gamma, 'GeneralizedGammaRule');
+    this.gamma = gammaOf(options, 'GeneralizedGammaRule');
   }
   /** {@inheritDoc Rule.toString} */
   toString(): string {

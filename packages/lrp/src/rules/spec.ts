@@ -50,7 +50,7 @@ export interface RuleFactory {
   readonly options: readonly string[];
   /** The options it cannot do without. */
   readonly required?: readonly string[];
-  /** Builds the rule; may throw RangeError for values it rejects. */
+  /** Builds the rule; may throw (an `LRPOptionError`, say) for values it rejects. */
   create(options: Readonly<Record<string, number>>): Rule;
 }
 
