@@ -3,6 +3,7 @@ import { EVALUATION_METRICS } from '@xai-ts/metrics';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { COMPOSITES, DEFAULT_COMPOSITE, METHODS } from './analyzers.js';
 import { BACKENDS, selectBackend } from './backend.js';
+import { addCacheCommand } from './cache-command.js';
 import { check } from './check.js';
 import { DEMO_SEED, runDemo } from './demo.js';
 import { exitCodeOf, oneLine } from './errors.js';
@@ -222,6 +223,9 @@ function program(io: CliIO, outcome: Outcome): Command {
         io,
       );
     });
+  addCacheCommand(root, io, (code) => {
+    outcome.code = code;
+  });
   return root;
 }
 

@@ -4,7 +4,6 @@ import * as tf from '@tensorflow/tfjs';
 import { readGraph, stripSoftmax } from '@xai-ts/canonize';
 import {
   DEMO_CLASS_NAMES,
-  fetchBytes,
   IMAGENET_CLASSES,
   loadDemoModel,
   NORMALIZATION,
@@ -12,7 +11,7 @@ import {
   type WeightSource,
   weightSourceOf,
 } from '@xai-ts/zoo';
-import { fileSystem, vgg11, vgg13, vgg16, vgg19 } from '@xai-ts/zoo/node';
+import { ensureWeightsFile, fileSystem, urlWeightsFile, vgg11, vgg13, vgg16, vgg19 } from '@xai-ts/zoo/node';
 import { CliError, oneLine } from './errors.js';
 
 /**
@@ -121,12 +120,14 @@ function describe(
   };
 }
 
-async function vggWeights(
-  weights: string,
-): Promise<{ source: WeightSource; path?: string; data?: Uint8Array }> {
+async function vggWeights(weights: string): Promise<{ source: WeightSource; path: string }> {
+  // A URL goes through the zoo's download cache: checked, resumable, downloaded once.
+  if (/^https?:\/\//.test(weights)) {
+    const file = urlWeightsFile(weights);
+    return { source: file.source, path: await ensureWeightsFile(file) };
+  }
   const source: WeightSource =
     extname(new URL(weights, 'file:///').pathname) === '.h5' ? 'keras' : 'torchvision';
-  if (/^https?:\/\//.test(weights)) return { source, data: await fetchBytes(weights) };
   if (!(await isFile(weights)))
     throw new CliError(
       `no weights file at ${weights}: give a .safetensors (torchvision/timm) or .h5 (keras-applications) file, or a URL`,
@@ -172,8 +173,7 @@ export async function loadModel(spec: string, options: LoadModelOptions = {}): P
     const model = await BUILDERS[depth as keyof typeof BUILDERS]({
       batchNorm,
       pretrained: !options.architectureOnly,
-      ...(w?.data ? { weights: { source: w.source, data: w.data } } : w ? { weights: w.source } : {}),
-      ...(w?.path ? { path: w.path } : {}),
+      ...(w ? { weights: w.source, path: w.path } : {}),
     });
     const source = weightSourceOf(model) ?? 'torchvision';
     return describe(model, spec.toLowerCase(), options.preprocessing ?? source, IMAGENET_CLASSES);
