@@ -4,7 +4,10 @@ import type { VggDepth } from '../vgg/architecture.js';
 import { createVgg, type VggOptions, type WeightsFetcher } from '../vgg/vgg.js';
 import { type EnsureWeightsOptions, ensureWeightsFile } from './weights.js';
 
-/** Options of the Node VGG builders: those of the browser entry plus the cache, a local path and offline mode. */
+/**
+ * Options of the Node VGG builders: those of the browser entry plus the cache, a local path, offline mode, and the
+ * download's stall timeout and retries.
+ */
 export interface NodeVggOptions extends VggOptions, EnsureWeightsOptions {}
 
 function fetcher(options: NodeVggOptions): WeightsFetcher {
@@ -23,9 +26,10 @@ function nodeVgg(depth: VggDepth, options: NodeVggOptions): Promise<tf.LayersMod
 
 /**
  * VGG11 for Node: as the browser entry's `vgg11`, but pretrained weights come from the cache directory, downloaded
- * once with a progress bar and checked, or from a local `path` (offline).
+ * once with a progress bar (resumed and retried when the connection fails) and checked, or from a local `path`
+ * (offline). A cached file that fails its check is downloaded again.
  *
- * @param options - VGG options plus `cacheDir`, `offline`, `path`, `progress`
+ * @param options - VGG options plus `cacheDir`, `offline`, `path`, `progress`, `stallMs`, `retries`
  * @returns the model; dispose it when done
  *
  * @example
@@ -41,7 +45,7 @@ export function vgg11(options: NodeVggOptions = {}): Promise<tf.LayersModel> {
 /**
  * VGG13 for Node (see {@link vgg11}).
  *
- * @param options - VGG options plus `cacheDir`, `offline`, `path`, `progress`
+ * @param options - VGG options plus `cacheDir`, `offline`, `path`, `progress`, `stallMs`, `retries`
  * @returns the model; dispose it when done
  *
  * @example
@@ -56,7 +60,7 @@ export function vgg13(options: NodeVggOptions = {}): Promise<tf.LayersModel> {
 /**
  * VGG16 for Node (see {@link vgg11}).
  *
- * @param options - VGG options plus `cacheDir`, `offline`, `path`, `progress`
+ * @param options - VGG options plus `cacheDir`, `offline`, `path`, `progress`, `stallMs`, `retries`
  * @returns the model; dispose it when done
  *
  * @example
@@ -71,7 +75,7 @@ export function vgg16(options: NodeVggOptions = {}): Promise<tf.LayersModel> {
 /**
  * VGG19 for Node (see {@link vgg11}).
  *
- * @param options - VGG options plus `cacheDir`, `offline`, `path`, `progress`
+ * @param options - VGG options plus `cacheDir`, `offline`, `path`, `progress`, `stallMs`, `retries`
  * @returns the model; dispose it when done
  *
  * @example
