@@ -22,7 +22,7 @@ export interface CacheCommandOptions {
  * @param action - `ls`, `verify` or `clear`
  * @param options - the cache directory, and for `clear` one file's name
  * @returns the exit code: 0, or 1 when `verify` found bad files
- * @throws {@link index!ZooError} (exit code 2) when `clear` is given a name the cache does not hold
+ * @throws ZooError (from `@xai-ts/zoo`, exit code 2) when `clear` is given a name the cache does not hold
  *
  * @example
  * ```ts
