@@ -194,6 +194,17 @@ describe('options and sources', () => {
     expect(() => vggWeightsFile(16, { source: 'keras', batchNorm: true })).toThrow(/no BatchNorm VGG/);
   });
 
+  it("init: 'zeros' builds the architecture without drawing random weights; random is the default", async () => {
+    const zeros = await createVgg(11, { init: 'zeros' }, noNetwork, SMALL);
+    const random = await createVgg(11, {}, noNetwork, SMALL);
+    expect(zeros.countParams()).toBe(random.countParams());
+    const largest = (w: tf.Tensor) => tf.tidy(() => w.abs().max().dataSync()[0]!);
+    expect(zeros.getWeights().map(largest)).toEqual(zeros.getWeights().map(() => 0));
+    expect(largest(random.getLayer('block1_conv1').getWeights()[0]!)).toBeGreaterThan(0);
+    zeros.dispose();
+    random.dispose();
+  });
+
   it('names the published files', () => {
     expect(vggWeightsFile(16).url).toBe(
       'https://huggingface.co/timm/vgg16.tv_in1k/resolve/main/model.safetensors',

@@ -40,6 +40,12 @@ export interface VggOptions {
   includeTop?: boolean;
   /** Called as a download proceeds. */
   onProgress?: (progress: Progress) => void;
+  /**
+   * The starting weights when none are loaded: `random` (Glorot uniform, the default) or `zeros`, which draws no
+   * random numbers for VGG16's 138 million parameters: for a model whose weights you set yourself, or whose
+   * architecture is all you need (a model check, a `layer => rule` table). Loaded weights replace zeros either way.
+   */
+  init?: 'random' | 'zeros';
 }
 
 /** Fetches a weights file's bytes; the browser entry uses `fetch`, `@xai-ts/zoo/node` a checked cache. */
@@ -95,7 +101,13 @@ export async function createVgg(
       ? await fetcher(file, options.onProgress)
       : undefined;
   const model = buildVgg(
-    vggSpec(depth, { ...shape, batchNorm, includeTop, numClasses, init: bytes ? 'zeros' : 'random' }),
+    vggSpec(depth, {
+      ...shape,
+      batchNorm,
+      includeTop,
+      numClasses,
+      init: bytes || options.init === 'zeros' ? 'zeros' : 'random',
+    }),
   );
   if (!bytes) return model;
   try {
