@@ -49,7 +49,10 @@ export interface LoadedModel {
 export interface LoadModelOptions {
   /** VGG weights: a local `.safetensors` (torchvision) or `.h5` (keras) file, or an http(s) URL. */
   weights?: string;
-  /** Skip pretrained weights (enough for a model check: only the architecture matters). */
+  /**
+   * Skip pretrained weights (enough for a model check: only the architecture matters): VGG is built with zero
+   * weights, without touching the download cache.
+   */
   architectureOnly?: boolean;
   /** Override how images become inputs (a model.json's default is `unit`). */
   preprocessing?: Preprocessing;
@@ -170,9 +173,10 @@ export async function loadModel(spec: string, options: LoadModelOptions = {}): P
     const depth = Number(vgg[1]) as VggDepth;
     const batchNorm = vgg[2] !== undefined;
     const w = options.weights && !options.architectureOnly ? await vggWeights(options.weights) : undefined;
+    // architecture only: no download, no cache, and zeros instead of 138 million random numbers
     const model = await BUILDERS[depth as keyof typeof BUILDERS]({
       batchNorm,
-      pretrained: !options.architectureOnly,
+      ...(options.architectureOnly ? { pretrained: false, init: 'zeros' as const } : { pretrained: true }),
       ...(w ? { weights: w.source, path: w.path } : {}),
     });
     const source = weightSourceOf(model) ?? 'torchvision';

@@ -1,8 +1,15 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { fileSystem } from '@xai-ts/zoo/node';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { fileSystem, vgg16 } from '@xai-ts/zoo/node';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tempDir, xai } from './helpers.js';
+
+// the zoo's VGG builders, watched: `xai check` must build the architecture only
+vi.mock('@xai-ts/zoo/node', async (original) => {
+  const zoo = await original<typeof import('@xai-ts/zoo/node')>();
+  return { ...zoo, vgg16: vi.fn(zoo.vgg16) };
+});
 
 const dir = tempDir('check');
 
@@ -66,5 +73,30 @@ describe('xai check', () => {
     // the image is read first
     expect(run.code).toBe(2);
     expect(run.stderr).toBe('xai: no image at x.png\n');
+  });
+});
+
+describe('xai check of a VGG', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
+  it('lists the layers of vgg16 from the architecture alone: no download, no cache, no random weights', async () => {
+    const cache = join(dir, 'weights-cache');
+    vi.stubEnv('XAI_TS_CACHE', cache);
+    const fetch = vi.spyOn(globalThis, 'fetch');
+    const run = await xai('check', 'vgg16', '--backend', 'wasm');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout.split('\n')[0]).toBe('model check of vgg16: passed, 24 layers');
+    expect(run.stdout).toMatch(/ 0 {2}block1_conv1 +Conv2D +=> FlatRule\(\)/);
+    expect(run.stdout).toMatch(/ 23 {2}predictions +Dense +=> EpsilonRule\(epsilon=1e-6\)/);
+    // built once, without pretrained weights and with zeros, which cost no random numbers (a random VGG16 draws
+    // 138 million); nothing was fetched and the weights cache was not touched
+    expect(vi.mocked(vgg16)).toHaveBeenCalledTimes(1);
+    expect(vi.mocked(vgg16).mock.calls[0]![0]).toMatchObject({ pretrained: false, init: 'zeros' });
+    expect(fetch).not.toHaveBeenCalled();
+    expect(existsSync(cache)).toBe(false);
   });
 });
