@@ -93,6 +93,8 @@ export async function downloadFile(
         await sleep(backoffMs * 2 ** attempt);
       }
     }
+    // A restarted download may have left longer bytes of an earlier attempt behind.
+    await file.truncate(state.received);
     await file.sync();
     const sha256 = state.sha256.digest('hex');
     check('sha256', sha256, options.sha256, url);
@@ -137,10 +139,16 @@ function freshState(md5: boolean): Transfer {
   };
 }
 
-async function restart(file: FileHandle, state: Transfer): Promise<void> {
-  await file.truncate(0);
+/**
+ * Starts over from byte 0. Synchronous on purpose: an await here would let the body's first bytes arrive unread,
+ * and a body stream that then errors drops what it holds. The file is cut to size once the download is complete.
+ */
+function restart(state: Transfer): void {
   Object.assign(state, freshState(state.md5 !== undefined));
 }
+
+// Bytes read but not yet written, at most: beyond this, reading waits for the disk.
+const MAX_BACKLOG = 16 * 1024 * 1024;
 
 type FailureKind = 'connect' | 'status' | 'stall' | 'broken';
 
@@ -221,7 +229,7 @@ async function attemptDownload(
         state.total = size;
         return;
       }
-      await restart(file, state);
+      restart(state);
       throw new Retryable(`${status} for bytes from ${from}`, 'broken');
     }
     if (!response.ok || !response.body) {
@@ -234,7 +242,7 @@ async function attemptDownload(
       const range = parseContentRange(response.headers.get('content-range'));
       if (!range || range.start !== from) {
         await response.body.cancel().catch(() => undefined);
-        await restart(file, state);
+        restart(state);
         throw new Retryable(
           `the server answered a request for bytes from ${from} with ${range ? `bytes from ${range.start}` : 'no valid Content-Range'}`,
           'broken',
@@ -244,32 +252,49 @@ async function attemptDownload(
       state.total = range.size ?? (length === undefined ? undefined : from + length);
     } else {
       // 200: the whole file, also when a range was asked for and the server ignores Range.
-      if (from > 0) await restart(file, state);
+      if (from > 0) restart(state);
       state.total = contentLength(response.headers);
       state.validator = validatorOf(response.headers);
     }
     report.update({ received: state.received, total: state.total });
+    // A read is always waiting while bytes may arrive (the writes go on behind it), so a connection that closes
+    // early loses nothing that was sent and the next attempt resumes right after it.
     const reader = response.body.getReader();
-    for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-      } catch (e) {
-        throw stalled ? new Retryable(silence(), 'stall') : new Retryable(describe(e), 'broken');
+    let writing: Promise<unknown> = Promise.resolve();
+    let backlog = 0;
+    try {
+      for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (e) {
+          throw stalled ? new Retryable(silence(), 'stall') : new Retryable(describe(e), 'broken');
+        }
+        if (chunk.done) break;
+        arm();
+        const bytes = chunk.value;
+        const at = state.received;
+        backlog += bytes.byteLength;
+        writing = writing
+          .then(() => file.write(bytes, 0, bytes.byteLength, at))
+          .then(() => {
+            backlog -= bytes.byteLength;
+          });
+        writing.catch(() => undefined); // handled: awaited below
+        state.sha256.update(bytes);
+        state.md5?.update(bytes);
+        state.received += bytes.byteLength;
+        report.update({ received: state.received, total: state.total });
+        if (backlog > MAX_BACKLOG) await writing;
       }
-      if (chunk.done) break;
-      arm();
-      const bytes = chunk.value;
-      await file.write(bytes, 0, bytes.byteLength, state.received);
-      state.sha256.update(bytes);
-      state.md5?.update(bytes);
-      state.received += bytes.byteLength;
-      report.update({ received: state.received, total: state.total });
+    } finally {
+      // A failed write (a full disk) ends the download: it is no reason to retry.
+      await writing;
     }
     if (state.total !== undefined && state.received !== state.total) {
       const short = state.received < state.total;
       const what = `the body ended after ${state.received} of ${state.total} bytes`;
-      if (!short) await restart(file, state);
+      if (!short) restart(state);
       throw new Retryable(short ? what : `${what} (more than announced)`, 'broken');
     }
   } finally {
@@ -362,5 +387,8 @@ function reporter(progress: DownloadOptions['progress'], name: string): Reporter
 
 function describe(e: unknown): string {
   const err = e as { message?: string; cause?: { message?: string; code?: string } };
-  return [err.message, err.cause?.code ?? err.cause?.message].filter(Boolean).join(': ') || String(e);
+  // A system error's code (ECONNREFUSED, ENOTFOUND) says more than its message; undici's codes say less.
+  const code = err.cause?.code;
+  const cause = code && !code.startsWith('UND_ERR') ? code : (err.cause?.message ?? code);
+  return [err.message, cause].filter(Boolean).join(': ') || String(e);
 }
