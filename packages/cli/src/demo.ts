@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { analyze, type Explanation, TopNFeatures } from '@xai-ts/base';
@@ -9,6 +9,7 @@ import { demoDataset } from '@xai-ts/zoo';
 import { COMPOSITES, type Method, makeAnalyzer, releaseModel } from './analyzers.js';
 import type { CliIO } from './io.js';
 import { loadModel } from './models.js';
+import { prepareOutputFolder } from './output.js';
 import { topPredictions } from './predictions.js';
 import { progressBar } from './progress.js';
 import { renderExplanation } from './render.js';
@@ -160,7 +161,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const io = options.io ?? defaultIO;
   const n = options.n ?? 8;
   const seed = options.seed ?? DEMO_SEED;
-  await mkdir(options.out, { recursive: true });
+  // the output folder first: a folder that cannot be written stops the demo before the model loads
+  await prepareOutputFolder(options.out);
   const loaded = await loadModel('demo');
   const classNames = loaded.classNames!;
   const { images, labels, masks } = demoDataset({ n, seed });

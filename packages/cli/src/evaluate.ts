@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, extname, join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { type Analyzer, analyze, IndexSelector } from '@xai-ts/base';
 import { canonize } from '@xai-ts/canonize';
@@ -22,13 +22,14 @@ import {
   type EvaluationMetric,
   evaluateMethods,
 } from '@xai-ts/metrics';
-import { demoDataset } from '@xai-ts/zoo';
+import { demoDataset, type Pixels } from '@xai-ts/zoo';
 import { COMPOSITES, type CompositeName, makeComposite, releaseModel } from './analyzers.js';
 import { CliError } from './errors.js';
 import { type EvaluationReport, evaluationHtml } from './evaluation-report.js';
-import { prepareImage, readImage } from './images.js';
+import { imageFiles, prepareImage, readImage } from './images.js';
 import type { CliIO } from './io.js';
 import { type LoadedModel, loadModel, type Preprocessing } from './models.js';
+import { assertWritable } from './output.js';
 import { type Progress, progressBar } from './progress.js';
 import { renderExplanation } from './render.js';
 
@@ -132,10 +133,26 @@ function methodOf(
   return { name, make: make() };
 }
 
-const IMAGE = new Set(['.png', '.jpg', '.jpeg']);
+/** A folder of images, decoded before the model loads. */
+interface FolderImages {
+  readonly folder: string;
+  readonly pixels: readonly Pixels[];
+}
+
+/** Lists and decodes the first `n` images of `--data <folder>`, so that a bad file stops the run before the model loads. */
+async function readFolder(folder: string, n: number): Promise<FolderImages> {
+  const found = await stat(folder).catch(() => undefined);
+  if (!found) throw new CliError(`no data folder at ${folder}; give a folder of images or demo`);
+  if (!found.isDirectory())
+    throw new CliError(`--data ${folder} is not a folder; give a folder of PNG or JPEG images, or demo`);
+  const files = (await imageFiles([folder])).slice(0, n);
+  const pixels: Pixels[] = [];
+  for (const f of files) pixels.push(await readImage(f));
+  return { folder, pixels };
+}
 
 async function dataOf(
-  data: string,
+  data: 'demo' | FolderImages,
   n: number,
   seed: number,
   loaded: LoadedModel,
@@ -172,13 +189,10 @@ async function dataOf(
       tf.dispose(inputs);
     }
   }
-  const files = (await readdir(data)).filter((f) => IMAGE.has(extname(f).toLowerCase())).sort();
-  if (files.length === 0) throw new CliError(`the folder ${data} holds no PNG or JPEG images`);
-  const chosen = files.slice(0, n);
   const inputs: tf.Tensor4D[] = [];
   try {
-    for (const f of chosen) inputs.push(prepareImage(await readImage(join(data, f)), loaded).input);
-    return { images: tf.concat(inputs, 0), label: `${data} (${chosen.length} images)` };
+    for (const pixels of data.pixels) inputs.push(prepareImage(pixels, loaded).input);
+    return { images: tf.concat(inputs, 0), label: `${data.folder} (${data.pixels.length} images)` };
   } finally {
     tf.dispose(inputs);
   }
@@ -240,12 +254,20 @@ export async function evaluateCommand(opts: EvaluateCommandOptions, io: CliIO): 
       'localisation needs object masks, and only --data demo has them; leave localisation out',
     );
   const out = resolve(opts.out);
-  // everything that can be checked before a model is loaded
-  if (opts.data !== 'demo' && !existsSync(opts.data))
-    throw new CliError(`no data folder at ${opts.data}; give a folder of images or demo`);
-  if (!existsSync(dirname(out))) throw new CliError(`cannot write to ${out}: ${dirname(out)} does not exist`);
+  // everything that can be checked before a model is loaded: the data folder's images, read and decoded; the
+  // output folder, which must be new, empty or an earlier evaluation, beside which files can be written
+  const folder = opts.data === 'demo' ? undefined : await readFolder(opts.data, n);
+  const parent = await stat(dirname(out)).catch(() => undefined);
+  if (!parent) throw new CliError(`cannot write to ${out}: ${dirname(out)} does not exist`);
+  if (!parent.isDirectory())
+    throw new CliError(`cannot write to ${out}: ${dirname(out)} is a file, not a folder; give another --out`);
+  if (existsSync(out) && !statSync(out).isDirectory())
+    throw new CliError(
+      `--out ${opts.out} is a file, not a folder; give a new or empty folder, or move the file away`,
+    );
   if (existsSync(out) && (await readdir(out)).length > 0 && !existsSync(join(out, 'results.json')))
     throw new CliError(`${out} is not empty and holds no earlier evaluation; give an empty or new folder`);
+  await assertWritable(dirname(out), opts.out);
 
   const loaded = await loadModel(opts.model, opts.preprocess ? { preprocessing: opts.preprocess } : {});
   const temp = `${out}.partial-${process.pid}`;
@@ -255,7 +277,7 @@ export async function evaluateCommand(opts: EvaluateCommandOptions, io: CliIO): 
   let images: tf.Tensor4D | undefined;
   let masks: tf.Tensor4D | undefined;
   try {
-    const data = await dataOf(opts.data, n, seed, loaded);
+    const data = await dataOf(folder ?? 'demo', n, seed, loaded);
     images = data.images;
     masks = data.masks;
     const samples = quick ? 8 : 32;

@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { analyze, type FeatureSelector, IndexedFeatures, TopNFeatures } from '@xai-ts/base';
@@ -15,9 +14,10 @@ import {
   releaseModel,
 } from './analyzers.js';
 import { CliError } from './errors.js';
-import { type PreparedImage, prepareImage, readImage } from './images.js';
+import { imageFiles, type PreparedImage, prepareImage, readImage } from './images.js';
 import type { CliIO } from './io.js';
 import { type LoadedModel, loadModel, type Preprocessing } from './models.js';
+import { prepareOutputFolder } from './output.js';
 import { topPredictions } from './predictions.js';
 import { progressBar } from './progress.js';
 import { renderExplanation } from './render.js';
@@ -100,8 +100,9 @@ function predict(loaded: LoadedModel, input: tf.Tensor4D, k: number): Prediction
 }
 
 /**
- * `xai explain`: explains each image with each method at the chosen classes, writes one heatmap PNG per image,
- * method, class (and CRP feature), and prints the top predictions with class names.
+ * `xai explain`: explains each image (a folder stands for its PNG and JPEG files) with each method at the chosen
+ * classes, writes one heatmap PNG per image, method, class (and CRP feature), and prints the top predictions with
+ * class names. Bad images and output folders stop it before the model loads.
  *
  * @returns the paths written
  */
@@ -110,9 +111,14 @@ export async function explain(
   options: ExplainOptions,
   io: CliIO,
 ): Promise<string[]> {
+  // Everything the user gave is checked before the model loads, which takes seconds or a download, in this order:
+  // 1. the options against each other, 2. every image, read and decoded, 3. the output folder, created and written
+  // to. Only what needs the model (a class out of range, an unknown layer) is checked after it.
   const p = plan(options);
+  const files = await imageFiles(images);
   const pixels = [];
-  for (const path of images) pixels.push(await readImage(path));
+  for (const path of files) pixels.push(await readImage(path));
+  await prepareOutputFolder(options.out);
   const loaded = await loadModel(options.model, {
     ...(options.weights ? { weights: options.weights } : {}),
     ...(options.preprocess ? { preprocessing: options.preprocess } : {}),
@@ -126,8 +132,7 @@ export async function explain(
   if (options.top !== undefined && options.top > numClasses)
     throw new CliError(`--top ${options.top} is more than the ${numClasses} classes of ${loaded.label}`);
 
-  await mkdir(options.out, { recursive: true });
-  const names = stems(images);
+  const names = stems(files);
   const prepared: PreparedImage[] = pixels.map((px) => prepareImage(px, loaded));
   const built: BuiltAnalyzer[] = [];
   const written: string[] = [];
@@ -144,7 +149,7 @@ export async function explain(
     const shown = Math.max(3, options.top ?? 0);
     const classesOf = prepared.map((img, i) => {
       const preds = predict(loaded, img.input, Math.min(shown, numClasses));
-      io.stdout.write(`${images[i]}\n${formatPredictions(preds, loaded.classNames !== undefined)}\n`);
+      io.stdout.write(`${files[i]}\n${formatPredictions(preds, loaded.classNames !== undefined)}\n`);
       if (options.class !== undefined) return [options.class];
       return preds.slice(0, options.top ?? 1).map((pr) => pr.index);
     });
