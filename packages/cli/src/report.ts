@@ -33,21 +33,32 @@ function img(image: Heatmap, title: string): string {
   return `<img class="tile" src="${dataUrl(image)}" width="${image.width * 3}" height="${image.height * 3}" alt="${escapeHtml(title)}" title="${escapeHtml(title)}">`;
 }
 
+// The grid of tiles is wider than a phone's screen: it scrolls sideways in its own box (.wide) while the page keeps
+// the window's width, and its column heads wrap inside their columns (at the capitals of the analyzers' names, and
+// inside a word only where it would not fit) instead of running over their neighbours.
 const STYLE = `
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2em; color: #222; max-width: 100%; }
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2em; color: #222; }
+@media (max-width: 600px) { body { margin: 1em; } }
 h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; }
+.wide { max-width: 100%; overflow-x: auto; }
 table { border-collapse: collapse; }
 th, td { padding: 3px 6px; text-align: center; vertical-align: middle; }
-thead th { font-weight: 600; font-size: 12px; max-width: 100px; }
+thead th { font-weight: 600; font-size: 12px; vertical-align: bottom; overflow-wrap: break-word; }
+.grid thead th { max-width: 96px; }
 .grid td { border-top: 1px solid #ddd; }
 .scores td, .scores th { border-bottom: 1px solid #ddd; text-align: right; }
 .scores td:first-child, .scores th:first-child { text-align: left; }
-.tile { image-rendering: pixelated; display: block; }
+.tile { image-rendering: pixelated; display: block; margin: 0 auto; }
 .wrong { color: #b2182b; font-weight: 600; }
 .baseline td { color: #666; font-style: italic; }
-.note { color: #555; max-width: 60em; }
-.montage { max-width: 100%; image-rendering: pixelated; }
+.note { color: #555; max-width: 60em; overflow-wrap: break-word; }
+.montage { max-width: 100%; height: auto; image-rendering: pixelated; }
 `;
+
+/** A column head that may wrap between the words of a CamelCase name (`Epsilon<wbr>Plus<wbr>Flat`). */
+function head(name: string): string {
+  return escapeHtml(name).replace(/([a-z0-9])(?=[A-Z])/g, '$1<wbr>');
+}
 
 function f3(v: number): string {
   return v.toFixed(3);
@@ -55,9 +66,9 @@ function f3(v: number): string {
 
 /** The demo's report as one self-contained HTML page (the tiles are inline PNGs). */
 export function demoHtml(r: DemoReport): string {
-  const head = [
+  const heads = [
     '<th>image</th><th>true</th><th>predicted</th>',
-    ...r.columns.map((c) => `<th>${escapeHtml(c.name)}</th>`),
+    ...r.columns.map((c) => `<th>${head(c.name)}</th>`),
   ].join('');
   const body = r.rows
     .map((row, i) => {
@@ -81,6 +92,7 @@ export function demoHtml(r: DemoReport): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>xai-ts demo: explaining the demo CNN</title>
 <style>${STYLE}</style>
 </head>
@@ -97,20 +109,20 @@ ${r.seconds.toFixed(1)} s.</p>
 <h2>Heatmaps</h2>
 <p class="note">Under each map: its relevance mass accuracy, the share of the positive relevance that lies on the
 object.</p>
-<table class="grid">
-<thead><tr>${head}</tr></thead>
+<div class="wide"><table class="grid">
+<thead><tr>${heads}</tr></thead>
 <tbody>
 ${body}
 </tbody>
-</table>
+</table></div>
 
 <h2>Scores against the objects' masks</h2>
-<table class="scores">
+<div class="wide"><table class="scores">
 <thead><tr><th>analyzer</th><th>relevance mass accuracy</th><th>relevance rank accuracy</th><th>pointing game</th><th>time</th></tr></thead>
 <tbody>
 ${scores}
 </tbody>
-</table>
+</table></div>
 <p class="note">Means over the ${r.n} images, from <code>localizationMetrics</code> of <code>@xai-ts/metrics</code>
 with the dataset's object masks. Relevance mass accuracy: the share of positive relevance on the object; rank
 accuracy: the share of the K most relevant pixels on the object (K the object's size); pointing game: whether the

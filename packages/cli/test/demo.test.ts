@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { analyze } from '@xai-ts/base';
@@ -7,9 +10,15 @@ import { decodePNG } from '@xai-ts/heatmap/node';
 import { EpsilonPlusFlat, LRP } from '@xai-ts/lrp';
 import { localizationMetrics } from '@xai-ts/metrics';
 import { DEMO_CLASS_NAMES, demoDataset, loadDemoModel } from '@xai-ts/zoo';
+import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SEED, type DemoResult, runDemo } from '../src/index.js';
 import { type Run, tempDir, xai } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium && process.env.CI)
+  throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (apt-get install -y chromium)`);
 
 const ANALYZERS = [
   'EpsilonGammaBox',
@@ -59,7 +68,8 @@ describe('xai demo', () => {
 
   it('writes index.html with every analyzer, the classes, the scores and the random baseline', () => {
     const html = readFileSync(join(out, 'index.html'), 'utf8');
-    for (const name of ANALYZERS) expect(html).toContain(`<th>${name}</th>`);
+    // column heads may wrap at the capitals of a name
+    for (const name of ANALYZERS) expect(html.replaceAll('<wbr>', '')).toContain(`<th>${name}</th>`);
     for (const name of DEMO_CLASS_NAMES) expect(html).toContain(`<td>${name}</td>`);
     expect(html).toContain('random attribution (baseline)');
     expect(html).toContain('relevance mass accuracy');
@@ -76,6 +86,85 @@ describe('xai demo', () => {
       expect(html).toContain(`<td>${mass}</td>`);
     }
   });
+
+  it.skipIf(!hasChromium)(
+    'lays out index.html at 360 and 1400 pixels wide in Chromium: no column head over an image or a neighbour, no sideways page scroll, no console errors',
+    async () => {
+      const profile = await mkdtemp(join(tmpdir(), 'xai-chromium-'));
+      const browser = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--no-first-run',
+          '--disable-background-networking',
+        ],
+      });
+      try {
+        const page = browser.pages()[0] ?? (await browser.newPage());
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        page.on('console', (m) => {
+          if (m.type() === 'error' || m.type() === 'warning') errors.push(m.text());
+        });
+        for (const width of [360, 1400]) {
+          await page.setViewportSize({ width, height: 900 });
+          await page.goto(pathToFileURL(join(out, 'index.html')).href);
+          const seen = await page.evaluate(() => {
+            type Box = { left: number; right: number; top: number; bottom: number };
+            const overlap = (a: Box, b: Box) =>
+              a.left < b.right - 0.5 &&
+              b.left < a.right - 0.5 &&
+              a.top < b.bottom - 0.5 &&
+              b.top < a.bottom - 0.5;
+            const textBoxes = (el: Element): Box[] => {
+              const range = document.createRange();
+              range.selectNodeContents(el);
+              return [...range.getClientRects()];
+            };
+            const heads = [...document.querySelectorAll('.grid thead th')];
+            const tiles = [...document.querySelectorAll('.grid img.tile')].map((i) =>
+              i.getBoundingClientRect(),
+            );
+            const first = document.querySelector('.grid img.tile') as HTMLImageElement;
+            const header = [...document.querySelectorAll('h1, h2, p.note, .grid thead, .grid thead *')];
+            return {
+              first: { width: first.getBoundingClientRect().width, decoded: first.naturalWidth },
+              // any element of the page's header or the grid's head, or its text, over the first image
+              overFirst: header
+                .filter((el) =>
+                  [el.getBoundingClientRect(), ...textBoxes(el)].some((b) => overlap(b, tiles[0]!)),
+                )
+                .map((el) => el.textContent),
+              // a column head's text over any tile, or outside its own cell (over its neighbour)
+              overTiles: heads.filter((h) => textBoxes(h).some((b) => tiles.some((t) => overlap(b, t))))
+                .length,
+              spilling: heads
+                .filter((h) => {
+                  const cell = h.getBoundingClientRect();
+                  return textBoxes(h).some((b) => b.left < cell.left - 0.5 || b.right > cell.right + 0.5);
+                })
+                .map((h) => h.textContent),
+              pageWidth: document.documentElement.scrollWidth,
+            };
+          });
+          expect(seen.first, `${width} px`).toEqual({ width: 96, decoded: 32 });
+          expect(seen.overFirst, `${width} px`).toEqual([]);
+          expect(seen.overTiles, `${width} px`).toBe(0);
+          expect(seen.spilling, `${width} px`).toEqual([]);
+          // the grid scrolls sideways in its own box; the page keeps the window's width
+          expect(seen.pageWidth, `${width} px`).toBeLessThanOrEqual(width);
+        }
+        expect(errors).toEqual([]);
+      } finally {
+        await browser.close();
+        await rm(profile, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });
 
 describe('runDemo', () => {
