@@ -15,7 +15,7 @@ export interface PreparedImage {
 }
 
 /** The file extensions of the images a folder argument contributes. */
-export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.png', '.jpg', '.jpeg']);
+const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.png', '.jpg', '.jpeg']);
 
 /**
  * The image files that arguments name: a file stands for itself, a folder for its PNG and JPEG files (by extension,
