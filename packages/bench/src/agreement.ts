@@ -38,6 +38,13 @@ export interface AgreementPoint {
   readonly spearman: number;
   /** The same for each seed. */
   readonly perSeed: number[];
+  /**
+   * Spearman rank correlation of the pixel maps the heatmaps and the evaluation metrics use (the L2 norm over
+   * channels) with the reference's, mean over images and seeds.
+   */
+  readonly spearmanNorm: number;
+  /** The same for each seed. */
+  readonly perSeedNorm: number[];
 }
 
 function maps(
@@ -62,6 +69,17 @@ function meanSpearman(a: readonly Float32Array[], b: readonly Float32Array[]): n
   return a.reduce((acc, m, i) => acc + spearman(m, b[i]!), 0) / a.length;
 }
 
+/** Each pixel's L2 norm over its `channels` values (NHWC, one image). */
+function pixelNorms(map: Float32Array, channels: number): Float32Array {
+  const out = new Float32Array(map.length / channels);
+  for (let p = 0; p < out.length; p++) {
+    let sum = 0;
+    for (let k = 0; k < channels; k++) sum += map[p * channels + k]! ** 2;
+    out[p] = Math.sqrt(sum);
+  }
+  return out;
+}
+
 /**
  * The agreement of SmoothGrad(n) and SmoothDiff(n) with SmoothGrad(`referenceN`), each explaining every image's
  * largest output.
@@ -79,21 +97,35 @@ export function agreementCurve(
   });
   const ref = maps(model, images, reference, selection);
   reference.dispose();
+  const channels = images.shape.at(-1)!;
+  const norms = (ms: readonly Float32Array[]) => ms.map((m) => pixelNorms(m, channels));
+  const refNorms = norms(ref);
+  const mean = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / v.length;
   const points: AgreementPoint[] = [];
   for (const n of settings.ns)
     for (const method of ['SmoothGrad', 'SmoothDiff'] as const) {
-      const perSeed = settings.seeds.map((seed) => {
+      const both = settings.seeds.map((seed) => {
         const analyzer =
           method === 'SmoothGrad'
             ? new SmoothGrad(model, { n, std: settings.std, seed })
             : new SmoothDiff(model, { n, std: settings.std, seed });
         try {
-          return meanSpearman(maps(model, images, analyzer, selection), ref);
+          const got = maps(model, images, analyzer, selection);
+          return [meanSpearman(got, ref), meanSpearman(norms(got), refNorms)] as const;
         } finally {
           analyzer.dispose();
         }
       });
-      points.push({ method, n, spearman: perSeed.reduce((a, b) => a + b, 0) / perSeed.length, perSeed });
+      const perSeed = both.map(([signed]) => signed);
+      const perSeedNorm = both.map(([, norm]) => norm);
+      points.push({
+        method,
+        n,
+        spearman: mean(perSeed),
+        perSeed,
+        spearmanNorm: mean(perSeedNorm),
+        perSeedNorm,
+      });
     }
   return points;
 }

@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     const ratio = ms / ((before + after) / 2);
     rows.push({ ...point, ms, forwardPasses: ratio });
     console.log(
-      `  ${`${point.method}(${point.n})`.padEnd(16)} ${ratio.toFixed(1).padStart(7)} forward passes   Spearman with the reference ${point.spearman.toFixed(4)}`,
+      `  ${`${point.method}(${point.n})`.padEnd(16)} ${ratio.toFixed(1).padStart(7)} forward passes   Spearman with the reference ${point.spearman.toFixed(4)} (signed), ${point.spearmanNorm.toFixed(4)} (pixel norms)`,
     );
   }
   images.dispose();
