@@ -4,7 +4,12 @@
  * for, since the package is an optional peer.
  */
 import { parentPort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
 import { serveLRP } from '@xai-ts/workers';
+
+// each worker thread has a TF.js of its own: without this, every one prints TF.js's "you are running in Node.js"
+// banner on start (the application's own TF.js, on the main thread, keeps its settings)
+tf.env().set('PROD', true);
 
 const port = parentPort;
 if (port)
