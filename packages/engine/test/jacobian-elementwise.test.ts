@@ -117,6 +117,13 @@ const normalizations: Case[] = [
     inputs: [[3, 4]],
   },
   { name: 'Rescaling 1/255', layer: () => tf.layers.rescaling({ scale: 1 / 255 }), inputs: [[3, 4, 2]] },
+  {
+    // Keras's EfficientNet: one scale per channel (TF.js's type says number; its call broadcasts an array).
+    name: 'Rescaling per channel, offset per channel',
+    layer: () =>
+      tf.layers.rescaling({ scale: [2, -0.5, 1.5], offset: [0.25, 0, -1] } as unknown as { scale: number }),
+    inputs: [[3, 4, 3]],
+  },
 ];
 
 jacobianSuites('activation and normalization kinds', [...activations, ...advanced, ...normalizations], {

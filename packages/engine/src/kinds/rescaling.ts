@@ -4,7 +4,7 @@ import type { LayerKind } from '../kind.js';
 import { configOf, weightsOf } from './common.js';
 
 /**
- * Rescaling (`y = a·scale + offset`) and Normalization (`y = (a − μ)/max(√σ², 1e-7)`, Keras' preprocessing layer,
+ * Rescaling (`y = a·scale + offset`, scale and offset numbers or one per channel) and Normalization (`y = (a − μ)/max(√σ², 1e-7)`, Keras' preprocessing layer,
  * its statistics from its weights `[mean, variance, count]` or its config): elementwise affine preprocessing inside
  * the model. Parameter-free functions for LRP (PassRule in the presets, as the `normalization` group).
  *
@@ -20,15 +20,28 @@ export const preprocessing: LayerKind = {
   read(layer) {
     const cfg = configOf(layer);
     if (layer.getClassName() === 'Rescaling') {
-      const scale = cfg.scale as number;
-      const offset = (cfg.offset as number | undefined) ?? 0;
-      if (typeof scale !== 'number' || typeof offset !== 'number')
-        throw new KindReadError('Rescaling needs numeric scale and offset');
+      // A number, or one value per channel (Keras's EfficientNet divides each channel by its own √σ).
+      const scale = cfg.scale as number | number[];
+      const offset = (cfg.offset as number | number[] | undefined) ?? 0;
+      const ok = (v: unknown) =>
+        typeof v === 'number' || (Array.isArray(v) && v.length > 0 && v.every((e) => typeof e === 'number'));
+      if (!ok(scale) || !ok(offset))
+        throw new KindReadError(
+          'Rescaling needs a numeric scale and offset (numbers or one number per channel)',
+        );
+      const [s, o] = [scale, offset].map((v) => (typeof v === 'number' ? v : tf.keep(tf.tensor1d(v)))) as [
+        number | tf.Tensor,
+        number | tf.Tensor,
+      ];
+      const min = (v: number | number[]) => (typeof v === 'number' ? v : Math.min(...v));
       return {
         relevance: { kind: 'function' },
-        forward: ([a]) => tf.tidy(() => tf.add(tf.mul(a!, scale), offset)),
-        vjp: (_inputs, _output, s) => [tf.mul(s, scale)],
-        nonNegative: ([x]) => !!x && scale >= 0 && offset >= 0,
+        forward: ([a]) => tf.tidy(() => tf.add(tf.mul(a!, s), o)),
+        vjp: (_inputs, _output, g) => [tf.mul(g, s)],
+        nonNegative: ([x]) => !!x && min(scale) >= 0 && min(offset) >= 0,
+        dispose: () => {
+          for (const t of [s, o]) if (typeof t !== 'number') t.dispose();
+        },
       };
     }
     const w = weightsOf(layer);

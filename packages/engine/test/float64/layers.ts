@@ -239,9 +239,15 @@ export function referenceOf(layer: tf.layers.Layer): Forward {
     case 'Concatenate':
       return (inputs) => concat(inputs, (cfg.axis as number | undefined) ?? -1);
     case 'Rescaling': {
-      const scale = cfg.scale as number;
-      const offset = (cfg.offset as number | undefined) ?? 0;
-      return ([a]) => map(a!, (v) => v * scale + offset);
+      // Numbers, or one value per channel (the last axis).
+      const at = (v: number | number[], i: number, channels: number) =>
+        typeof v === 'number' ? v : v[i % channels]!;
+      const scale = cfg.scale as number | number[];
+      const offset = (cfg.offset as number | number[] | undefined) ?? 0;
+      return ([a]) => {
+        const c = a!.shape[a!.shape.length - 1]!;
+        return map(a!, (v, i) => v * at(scale, i, c) + at(offset, i, c));
+      };
     }
     default:
       throw new Error(`no float64 reference for ${which}`);
