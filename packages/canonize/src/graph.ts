@@ -82,7 +82,7 @@ export function readGraph(model: tf.LayersModel): LayerGraph {
   }
   if (model.outputs.length !== 1)
     throw new ModelGraphError(
-      `model "${model.name}" has ${model.outputs.length} outputs; xai-ts explains models with exactly one output`,
+      `model "${model.name}" has ${model.outputs.length} outputs (${model.outputNames.join(', ')}); xai-ts explains one output at a time: pick one with selectOutput(model, name or index)`,
     );
   const order = orderedLayers(model);
   const position = new Map<tf.layers.Layer, number>(order.map((layer, i) => [layer, i]));
@@ -125,7 +125,7 @@ export function readGraph(model: tf.LayersModel): LayerGraph {
     if (isModel(layer)) {
       if (layer.outputs.length !== 1)
         throw new ModelGraphError(
-          `nested model "${layer.name}" has ${layer.outputs.length} outputs; only one is supported`,
+          `nested model "${layer.name}" has ${layer.outputs.length} outputs; only nested models with one output are supported`,
         );
       const inner = new Map<tf.SymbolicTensor, Source>();
       layer.inputs.forEach((input, k) => {

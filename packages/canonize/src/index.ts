@@ -15,4 +15,5 @@ export {
 export { ModelRebuildError } from './errors.js';
 export { flattenModel } from './flatten.js';
 export { type LayerGraph, type LayerNode, ModelGraphError, readGraph, type Source } from './graph.js';
+export { selectOutput } from './output.js';
 export { stripSoftmax } from './softmax.js';

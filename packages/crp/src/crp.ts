@@ -5,6 +5,7 @@ import {
   Explanation,
   FeatureSelectionError,
   type FeatureSelector,
+  InvalidInputError,
   type OutputSelector,
 } from '@xai-ts/base';
 import type { LayerInfo, LayerRef, LRP } from '@xai-ts/lrp';
@@ -101,6 +102,10 @@ export class CRP implements Analyzer {
    * @throws {@link CRPOptionError} for a `batchSize` that is not a positive integer
    */
   constructor(lrp: LRP, layer: LayerRef, features: FeatureSelector, options: CRPOptions = {}) {
+    if (lrp.inputShapes.length !== 1)
+      throw new InvalidInputError(
+        `CRP explains models with one input; this model has ${lrp.inputShapes.length} (LRP explains it, one relevance map per input)`,
+      );
     const index = resolveLayer(lrp, layer, 'CRP concept layer');
     if (typeof features?.select !== 'function' || !Number.isInteger(features.count) || features.count < 1)
       throw new FeatureSelectionError(

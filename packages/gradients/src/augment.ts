@@ -58,6 +58,24 @@ export function explainClean(
   }
 }
 
+/**
+ * The selector of `count · batch` copies of a batch, copy-major: each copy at its clean sample's selection, with the
+ * clean selector's output relevance where it has one (a mask, a tensor, a function of the output), else the one-hot.
+ */
+function repeatedSelector(
+  selector: OutputSelector,
+  repeated: readonly number[],
+  batch: number,
+): OutputSelector {
+  const fixed = new IndexSelector(repeated);
+  if (!selector.relevance) return fixed;
+  const own = selector.forSamples ? selector.forSamples(repeated.map((_, i) => i % batch)) : selector;
+  const relevance = own.relevance?.bind(own);
+  return relevance
+    ? { select: (output) => fixed.select(output), relevance: (output, picks) => relevance(output, picks) }
+    : fixed;
+}
+
 /** Checks a `batchSize` option. */
 export function checkBatchSize(owner: string, batchSize: number): number {
   return checkCount(owner, 'batchSize', batchSize);
@@ -76,6 +94,7 @@ export function weightedSum(
   batch: number,
   batchSize: number,
   selection: readonly number[],
+  selector: OutputSelector,
   options: AnalyzeOptions,
   makeChunk: (first: number, count: number) => tf.Tensor,
 ): tf.Tensor | undefined {
@@ -87,7 +106,7 @@ export function weightedSum(
       const next: tf.Tensor = tf.tidy(() => {
         const x = makeChunk(first, count);
         const repeated = Array.from({ length: count * batch }, (_, i) => selection[i % batch]!);
-        const expl = inner.explain(x, new IndexSelector(repeated), options);
+        const expl = inner.explain(x, repeatedSelector(selector, repeated, batch), options);
         try {
           const val = expl.val;
           if (val.shape[0] !== count * batch)

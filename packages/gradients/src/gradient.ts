@@ -10,17 +10,27 @@ import {
 import { ModelGraphError } from '@xai-ts/canonize';
 import { Engine } from '@xai-ts/engine';
 
-/** The input shape of a single-input, single-output model, batch axis included. */
-export function modelInputShape(model: tf.LayersModel, owner: string): (number | null)[] {
+/** The input shapes of a single-output model, batch axis included, in the model's input order. */
+export function modelInputShapes(model: tf.LayersModel, owner: string): (number | null)[][] {
   if (!(model instanceof tf.LayersModel))
     throw new ModelGraphError(
       `${owner} needs a tf.LayersModel, got ${(model as unknown) instanceof Promise ? 'a Promise (did you forget `await`?)' : String(model)}`,
     );
-  if (model.inputs.length !== 1 || model.outputs.length !== 1)
+  if (model.outputs.length !== 1)
     throw new ModelGraphError(
-      `${owner} explains models with one input and one output; model "${model.name}" has ${model.inputs.length} inputs and ${model.outputs.length} outputs`,
+      `${owner} explains one output at a time; model "${model.name}" has ${model.outputs.length} outputs (${model.outputNames.join(', ')}): pick one with selectOutput(model, name or index) from @xai-ts/canonize`,
     );
-  return [...model.inputs[0]!.shape];
+  return model.inputs.map((t) => [...t.shape]);
+}
+
+/** The input shape of a single-input, single-output model, batch axis included. */
+export function modelInputShape(model: tf.LayersModel, owner: string): (number | null)[] {
+  const shapes = modelInputShapes(model, owner);
+  if (shapes.length !== 1)
+    throw new ModelGraphError(
+      `${owner} explains models with one input; model "${model.name}" has ${shapes.length} (Gradient, InputTimesGradient and LRP explain several)`,
+    );
+  return shapes[0]!;
 }
 
 /**
@@ -42,7 +52,10 @@ export function gradientEngine(model: tf.LayersModel, owner: string): Engine {
 
 /** The gradient of each sample's selected output with respect to the input, with the output and the selection. */
 export interface SelectedGradient {
+  /** With respect to the first input. */
   readonly grad: tf.Tensor;
+  /** With respect to each input, in the model's input order (`grads[0]` is `grad`). */
+  readonly grads: readonly tf.Tensor[];
   readonly output: tf.Tensor;
   readonly selection: number[];
 }
@@ -54,12 +67,13 @@ export interface SelectedGradient {
  */
 export function selectedGradient(
   engine: Engine,
-  input: tf.Tensor,
+  input: tf.Tensor | readonly tf.Tensor[],
   selector: OutputSelector,
 ): SelectedGradient {
   let selection: number[] = [];
-  const { grad, output } = tf.tidy(() => {
-    const pass = engine.forward([input]);
+  const inputs = input instanceof tf.Tensor ? [input] : [...input];
+  const { grads, output } = tf.tidy(() => {
+    const pass = engine.forward(inputs);
     outputsPerSample(pass.output);
     selection = selector.select(pass.output);
     const seed = outputRelevance(selector, pass.output, selection);
@@ -72,9 +86,9 @@ export function selectedGradient(
         release: true,
       },
     );
-    return { grad: back.inputs[0]!, output: pass.output };
+    return { grads: [...back.inputs], output: pass.output };
   });
-  return { grad, output, selection };
+  return { grad: grads[0]!, grads, output, selection };
 }
 
 /**
@@ -91,19 +105,22 @@ export function selectedGradient(
 export class Gradient implements Analyzer {
   /** The analyzer's name. */
   readonly name: string = 'Gradient';
-  /** The model's input shape, batch axis included. */
+  /** The model's (first) input shape, batch axis included. */
   readonly inputShape: readonly (number | null)[];
+  /** Every input's shape, batch axis included, in the model's input order. */
+  readonly inputShapes: readonly (readonly (number | null)[])[];
   /** The explained model. */
   readonly model: tf.LayersModel;
   /** The engine whose vector-Jacobian products compute the gradient. */
   readonly engine: Engine;
 
   /**
-   * @param model - a model with one input and one output
+   * @param model - a model with one output (and one or several inputs: explain them with `analyze([x1, x2], …)`)
    * @throws {@link @xai-ts/engine!ModelCheckError} naming every layer without a registered kind
    */
   constructor(model: tf.LayersModel) {
-    this.inputShape = modelInputShape(model, this.name);
+    this.inputShapes = modelInputShapes(model, this.name);
+    this.inputShape = this.inputShapes[0]!;
     this.model = model;
     this.engine = gradientEngine(model, this.name);
   }
@@ -117,11 +134,22 @@ export class Gradient implements Analyzer {
   }
 
   /** Explains a batch; `analyze()` calls this. */
-  explain(input: tf.Tensor, selector: OutputSelector, _options: AnalyzeOptions = {}): Explanation {
-    const { grad, output, selection } = selectedGradient(this.engine, input, selector);
+  explain(input: tf.Tensor, selector: OutputSelector, options: AnalyzeOptions = {}): Explanation {
+    return this.explainInputs([input], selector, options);
+  }
+
+  /** Explains a batch of a model with several inputs: one gradient per input; `analyze([x1, x2], …)` calls this. */
+  explainInputs(
+    inputs: readonly tf.Tensor[],
+    selector: OutputSelector,
+    _options: AnalyzeOptions = {},
+  ): Explanation {
+    const { grads, output, selection } = selectedGradient(this.engine, inputs, selector);
     return new Explanation({
-      val: grad,
-      input,
+      val: grads[0]!,
+      vals: grads,
+      input: inputs[0]!,
+      inputs,
       output,
       outputSelection: selection,
       analyzer: this.name,
@@ -147,19 +175,22 @@ export class Gradient implements Analyzer {
 export class InputTimesGradient implements Analyzer {
   /** The analyzer's name. */
   readonly name: string = 'InputTimesGradient';
-  /** The model's input shape, batch axis included. */
+  /** The model's (first) input shape, batch axis included. */
   readonly inputShape: readonly (number | null)[];
+  /** Every input's shape, batch axis included, in the model's input order. */
+  readonly inputShapes: readonly (readonly (number | null)[])[];
   /** The explained model. */
   readonly model: tf.LayersModel;
   /** The engine whose vector-Jacobian products compute the gradient. */
   readonly engine: Engine;
 
   /**
-   * @param model - a model with one input and one output
+   * @param model - a model with one output (and one or several inputs: explain them with `analyze([x1, x2], …)`)
    * @throws {@link @xai-ts/engine!ModelCheckError} naming every layer without a registered kind
    */
   constructor(model: tf.LayersModel) {
-    this.inputShape = modelInputShape(model, this.name);
+    this.inputShapes = modelInputShapes(model, this.name);
+    this.inputShape = this.inputShapes[0]!;
     this.model = model;
     this.engine = gradientEngine(model, this.name);
   }
@@ -173,13 +204,24 @@ export class InputTimesGradient implements Analyzer {
   }
 
   /** Explains a batch; `analyze()` calls this. */
-  explain(input: tf.Tensor, selector: OutputSelector, _options: AnalyzeOptions = {}): Explanation {
-    const { grad, output, selection } = selectedGradient(this.engine, input, selector);
-    const val = tf.mul(input, grad);
-    grad.dispose();
+  explain(input: tf.Tensor, selector: OutputSelector, options: AnalyzeOptions = {}): Explanation {
+    return this.explainInputs([input], selector, options);
+  }
+
+  /** Explains a batch of a model with several inputs: input × gradient for each; `analyze([x1, x2], …)` calls this. */
+  explainInputs(
+    inputs: readonly tf.Tensor[],
+    selector: OutputSelector,
+    _options: AnalyzeOptions = {},
+  ): Explanation {
+    const { grads, output, selection } = selectedGradient(this.engine, inputs, selector);
+    const vals = grads.map((g, k) => tf.mul(inputs[k]!, g));
+    tf.dispose([...grads]);
     return new Explanation({
-      val,
-      input,
+      val: vals[0]!,
+      vals,
+      input: inputs[0]!,
+      inputs,
       output,
       outputSelection: selection,
       analyzer: this.name,

@@ -53,6 +53,8 @@ export class InterpolationAugmentation implements Analyzer {
   readonly name: string;
   /** The wrapped analyzer's input shape. */
   readonly inputShape?: readonly (number | null)[];
+  /** The wrapped analyzer's input shapes (a model with several inputs, which augmentations do not explain). */
+  readonly inputShapes?: readonly (readonly (number | null)[])[];
   /** The wrapped analyzer. */
   readonly analyzer: Analyzer;
   /** The number of points on the path. */
@@ -74,6 +76,7 @@ export class InterpolationAugmentation implements Analyzer {
     this.name = options.name ?? `InterpolationAugmentation(${analyzer.name})`;
     this.analyzer = analyzer;
     if (analyzer.inputShape !== undefined) this.inputShape = analyzer.inputShape;
+    if (analyzer.inputShapes !== undefined) this.inputShapes = analyzer.inputShapes;
     this.n = options.n ?? 50;
     this.quadrature = options.quadrature ?? 'trapezoid';
     this.#points = quadraturePoints(this.quadrature, this.n, this.name);
@@ -111,6 +114,7 @@ export class InterpolationAugmentation implements Analyzer {
           batch,
           this.batchSize,
           clean.selection,
+          selector,
           options,
           (first, count) => {
             const a = tf.tensor1d(rest.slice(first, first + count).map((p) => p.a));

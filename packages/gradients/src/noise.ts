@@ -42,6 +42,8 @@ export class NoiseAugmentation implements Analyzer {
   readonly name: string;
   /** The wrapped analyzer's input shape. */
   readonly inputShape?: readonly (number | null)[];
+  /** The wrapped analyzer's input shapes (a model with several inputs, which augmentations do not explain). */
+  readonly inputShapes?: readonly (readonly (number | null)[])[];
   /** The wrapped analyzer. */
   readonly analyzer: Analyzer;
   /** The number of noisy copies. */
@@ -62,6 +64,7 @@ export class NoiseAugmentation implements Analyzer {
     this.name = options.name ?? `NoiseAugmentation(${analyzer.name})`;
     this.analyzer = analyzer;
     if (analyzer.inputShape !== undefined) this.inputShape = analyzer.inputShape;
+    if (analyzer.inputShapes !== undefined) this.inputShapes = analyzer.inputShapes;
     this.n = checkCount(this.name, 'n', options.n ?? 50);
     this.std = checkStd(this.name, options.std ?? 1);
     this.seed = checkSeed(this.name, options.seed);
@@ -84,6 +87,7 @@ export class NoiseAugmentation implements Analyzer {
         batch,
         this.batchSize,
         clean.selection,
+        selector,
         options,
         (_first, count) => {
           const noise = new Float32Array(count * sampleSize);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { analyze, OutputSelectionError } from '@xai-ts/base';
 import { ModelGraphError } from '@xai-ts/canonize';
 import { describe, expect, it } from 'vitest';
-import { Gradient, InputTimesGradient } from '../src/index.js';
+import { GradCAM, Gradient, InputTimesGradient } from '../src/index.js';
 import { expectClose, expectNoLeak, randomTensor, setWeights } from './helpers.js';
 
 function linear(): tf.LayersModel {
@@ -96,14 +96,31 @@ describe('Gradient and InputTimesGradient', () => {
     x.dispose();
   });
 
-  it('reject a model with several inputs', () => {
+  it('explain a model with several inputs (one map per input); the wrappers that cannot, reject it', () => {
     const a = tf.input({ shape: [2] });
     const b = tf.input({ shape: [2] });
     const out = tf.layers
       .dense({ units: 1 })
       .apply(tf.layers.concatenate().apply([a, b])) as tf.SymbolicTensor;
     const model = tf.model({ inputs: [a, b], outputs: out });
-    expect(() => new Gradient(model)).toThrow(ModelGraphError);
-    expect(() => new InputTimesGradient(model)).toThrow(/2 inputs/);
+    const gradient = new Gradient(model);
+    expect(gradient.inputShapes).toEqual([
+      [null, 2],
+      [null, 2],
+    ]);
+    const expl = analyze([tf.ones([3, 2]), tf.ones([3, 2])], gradient, 0);
+    expect(expl.vals.map((v) => v.shape)).toEqual([
+      [3, 2],
+      [3, 2],
+    ]);
+    // the gradient of a dense layer is its kernel, split between the inputs
+    const w = model.layers.at(-1)!.getWeights()[0]!.reshape([4]).arraySync() as number[];
+    expect([...expl.vals[0]!.slice(0, 1).dataSync(), ...expl.vals[1]!.slice(0, 1).dataSync()]).toEqual(
+      w.map((v) => Math.fround(v)),
+    );
+    tf.dispose([...expl.inputs]);
+    expl.dispose();
+    expect(() => new GradCAM(model, { layer: 'dense' })).toThrow(ModelGraphError);
+    expect(() => new GradCAM(model, { layer: 'dense' })).toThrow(/one input; model .* has 2/);
   });
 });

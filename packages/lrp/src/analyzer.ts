@@ -74,6 +74,8 @@ export class LRP implements Analyzer {
   readonly name: string = 'LRP';
   /** {@inheritDoc @xai-ts/base!Analyzer.inputShape} */
   readonly inputShape: readonly (number | null)[];
+  /** {@inheritDoc @xai-ts/base!Analyzer.inputShapes} */
+  readonly inputShapes: readonly (readonly (number | null)[])[];
   /** The engine: the model as a graph of layer kinds. */
   readonly engine: Engine;
   /** The model as a layer graph (nested models spliced in). */
@@ -90,7 +92,8 @@ export class LRP implements Analyzer {
   #disposed = false;
 
   /**
-   * @param model - the model; it must output logits (see `stripSoftmax`)
+   * @param model - the model; it must output logits (see `stripSoftmax`); one output (see `selectOutput`), one or
+   *   several inputs (explain them with `analyze([x1, x2], lrp)`: one relevance map per input)
    * @param composite - a Composite, a preset, or one Rule for every layer; default ZeroRule everywhere
    * @param options - see {@link LRPOptions}
    * @throws {@link ModelCheckError} listing every unsupported layer or activation, a softmax output and every rule
@@ -120,14 +123,6 @@ export class LRP implements Analyzer {
     this.batchSize = given.batchSize;
     const engine = new Engine(model, { vjp: false });
     try {
-      if (engine.graph.inputShapes.length !== 1)
-        throw new ModelCheckError([
-          {
-            index: -1,
-            layer: '',
-            message: `the model has ${engine.graph.inputShapes.length} inputs; LRP explains models with one input`,
-          },
-        ]);
       const resolved = composite instanceof Rule ? new Composite(new GlobalMap(composite)) : composite;
       const plans = planLayers(engine, resolved, { skipChecks: given.skipChecks ?? false });
       try {
@@ -143,6 +138,7 @@ export class LRP implements Analyzer {
     }
     this.engine = engine;
     this.graph = engine.graph;
+    this.inputShapes = engine.graph.inputShapes;
     this.inputShape = engine.graph.inputShapes[0]!;
     this.layers = this.#plans.map((p) => p.info);
     this.rules = this.#plans.map((p) => p.rule);
@@ -157,9 +153,9 @@ export class LRP implements Analyzer {
    * tf.tidy(() => lrp.forward(x).output.print());
    * ```
    */
-  forward(input: tf.Tensor): ForwardPass {
+  forward(input: tf.Tensor | readonly tf.Tensor[]): ForwardPass {
     this.#assertAlive();
-    return this.engine.forward([input], {
+    return this.engine.forward(input instanceof tf.Tensor ? [input] : input, {
       keepPreactivation: (i) => this.#plans[i]!.propagator?.usesPreactivation === true,
     });
   }
@@ -244,30 +240,44 @@ export class LRP implements Analyzer {
 
   /** {@inheritDoc @xai-ts/base!Analyzer.explain} */
   explain(input: tf.Tensor, selector: OutputSelector, options: AnalyzeOptions): Explanation {
+    return this.explainInputs([input], selector, options);
+  }
+
+  /**
+   * Explains a batch of a model with several inputs (one tensor per input, in the model's input order): one relevance
+   * map per input in the explanation's `vals`; the relevance the rules conserve is spread over all of them.
+   * `analyze([x1, x2], lrp)` calls this.
+   */
+  explainInputs(
+    inputs: readonly tf.Tensor[],
+    selector: OutputSelector,
+    options: AnalyzeOptions = {},
+  ): Explanation {
     this.#assertAlive();
     const keepLayers = options.layerwiseRelevances === true;
-    const n = input.shape[0]!;
+    const n = inputs[0]!.shape[0]!;
     const size = Math.min(this.batchSize ?? n, n);
+    const slice = (start: number, count: number) => inputs.map((x) => x.slice(start, count));
     let selection: number[] = [];
     const result = tf.tidy(() => {
       if (size < n) {
         // Select on the whole batch first, then explain chunk by chunk (each chunk's pass freed before the next).
         const outputs: tf.Tensor[] = [];
         for (let start = 0; start < n; start += size)
-          outputs.push(tf.tidy(() => this.forward(input.slice(start, Math.min(size, n - start))).output));
+          outputs.push(tf.tidy(() => this.forward(slice(start, Math.min(size, n - start))).output));
         const output = tf.concat(outputs, 0);
         selection = selector.select(output);
-        const parts: { val: tf.Tensor; layerwise: tf.Tensor[] }[] = [];
+        const parts: { vals: tf.Tensor[]; layerwise: tf.Tensor[] }[] = [];
         for (let start = 0; start < n; start += size) {
           const count = Math.min(size, n - start);
+          const picks = selection.slice(start, start + count);
+          const own = selector.forSamples?.(Array.from({ length: count }, (_, k) => start + k));
+          const chunkSelector: OutputSelector = own?.relevance
+            ? { select: () => picks, relevance: (o, s) => own.relevance!(o, s) }
+            : selector;
           parts.push(
             tf.tidy(() =>
-              this.#explainPass(
-                this.forward(input.slice(start, count)),
-                selection.slice(start, start + count),
-                keepLayers,
-                selector,
-              ),
+              this.#explainPass(this.forward(slice(start, count)), picks, keepLayers, chunkSelector),
             ),
           );
         }
@@ -280,21 +290,25 @@ export class LRP implements Analyzer {
             )
           : [];
         return {
-          val: tf.concat(
-            parts.map((p) => p.val),
-            0,
+          vals: inputs.map((_, k) =>
+            tf.concat(
+              parts.map((p) => p.vals[k]!),
+              0,
+            ),
           ),
           output,
           layerwise,
         };
       }
-      const pass = this.forward(input);
+      const pass = this.forward(inputs);
       selection = selector.select(pass.output);
       return { ...this.#explainPass(pass, selection, keepLayers, selector), output: pass.output };
     });
     return new Explanation({
-      val: result.val,
-      input,
+      val: result.vals[0]!,
+      vals: result.vals,
+      input: inputs[0]!,
+      inputs,
       output: result.output,
       outputSelection: selection,
       analyzer: this.name,
@@ -308,17 +322,17 @@ export class LRP implements Analyzer {
     selection: number[],
     keepLayers: boolean,
     selector: OutputSelector,
-  ): { val: tf.Tensor; layerwise: tf.Tensor[] } {
+  ): { vals: tf.Tensor[]; layerwise: tf.Tensor[] } {
     const back = this.backward(
       pass,
       new Map([[this.engine.outputIndex, this.outputRelevance(pass.output, selection, selector)]]),
       { keepLayers, release: !keepLayers },
     );
-    const val = back.inputs[0]!;
+    const vals = [...back.inputs];
     const layerwise = keepLayers
-      ? [val, ...back.layers.map((r, k) => r ?? tf.zerosLike(pass.outputs[k]!))]
+      ? [vals[0]!, ...back.layers.map((r, k) => r ?? tf.zerosLike(pass.outputs[k]!))]
       : [];
-    return { val, layerwise };
+    return { vals, layerwise };
   }
 
   /**

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { XaiError } from './errors.js';
 
 /**
  * Which heatmap preset suits an explanation: `attribution` (signed relevance, diverging colormap centred on 0),
@@ -16,6 +17,13 @@ export interface ExplanationInit<E extends Extras = Extras> {
   val: tf.Tensor;
   /** The input that was explained. Not owned: {@link Explanation.dispose} leaves it alone. */
   input: tf.Tensor;
+  /**
+   * A model with several inputs: one attribution per input, in the model's input order (`vals[0]` is `val`). Owned.
+   * Default `[val]`.
+   */
+  vals?: readonly tf.Tensor[];
+  /** A model with several inputs: every explained input (`inputs[0]` is `input`). Not owned. Default `[input]`. */
+  inputs?: readonly tf.Tensor[];
   /** The model's output for `input`, batch first. Owned by the explanation. */
   output: tf.Tensor;
   /** The explained output index (0-based) of each sample. */
@@ -42,8 +50,15 @@ export interface ExplanationInit<E extends Extras = Extras> {
 export class Explanation<E extends Extras = Extras> {
   /** The attribution, the input's shape (CRP: `[features * batch, ...]`, feature-major). */
   readonly val: tf.Tensor;
-  /** The explained input (not owned by the explanation). */
+  /** The explained input (not owned by the explanation); the first one for a model with several inputs. */
   readonly input: tf.Tensor;
+  /**
+   * One attribution per model input, in the model's input order; `[val]` for a model with one input. For a model
+   * with several inputs, the relevance a conserving method distributes is the sum over all of them.
+   */
+  readonly vals: readonly tf.Tensor[];
+  /** Every explained input, in the model's input order (not owned); `[input]` for a model with one input. */
+  readonly inputs: readonly tf.Tensor[];
   /** The model's output for `input`. */
   readonly output: tf.Tensor;
   /** The explained output index (0-based) of each sample. */
@@ -60,6 +75,12 @@ export class Explanation<E extends Extras = Extras> {
   constructor(init: ExplanationInit<E>) {
     this.val = init.val;
     this.input = init.input;
+    this.vals = Object.freeze([...(init.vals ?? [init.val])]);
+    this.inputs = Object.freeze([...(init.inputs ?? [init.input])]);
+    if (this.vals[0] !== init.val || this.inputs[0] !== init.input || this.vals.length !== this.inputs.length)
+      throw new XaiError(
+        `an explanation's vals and inputs list one tensor per model input, vals[0] being val and inputs[0] being input; got ${this.vals.length} attributions for ${this.inputs.length} inputs`,
+      );
     this.output = init.output;
     this.outputSelection = Object.freeze([...init.outputSelection]);
     this.analyzer = init.analyzer;
@@ -72,15 +93,16 @@ export class Explanation<E extends Extras = Extras> {
     return this.#disposed;
   }
 
-  /** Frees `val`, `output` and every tensor in `extras` (searched through arrays, maps and plain objects). */
+  /** Frees `val` (and `vals`), `output` and every tensor in `extras` (searched through arrays, maps and plain objects). */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
     const owned = new Set<tf.Tensor>();
     collectTensors(this.val, owned);
+    collectTensors(this.vals, owned);
     collectTensors(this.output, owned);
     collectTensors(this.extras, owned);
-    owned.delete(this.input);
+    for (const input of this.inputs) owned.delete(input);
     for (const t of owned) if (!t.isDisposed) t.dispose();
   }
 }

@@ -17,6 +17,8 @@ export { Explanation, type ExplanationInit, type Extras, type HeatmapPreset } fr
 export { type FeatureSelector, IndexedFeatures, TopNFeatures } from './features.js';
 export { formatShape } from './format.js';
 export {
+  FunctionSelector,
+  type FunctionSelectorOptions,
   IndexSelector,
   MaskSelector,
   MaxActivationSelector,
@@ -25,5 +27,6 @@ export {
   oneHotRelevance,
   outputRelevance,
   outputsPerSample,
+  RelevanceSelector,
   toOutputSelector,
 } from './selectors.js';

@@ -19,6 +19,190 @@ export interface OutputSelector {
    * sample's selected output ({@link oneHotRelevance}).
    */
   relevance?(output: tf.Tensor, selection: readonly number[]): tf.Tensor;
+  /**
+   * This selector's output relevance for a batch made of samples of the batch it was made for: sample `i` of the new
+   * batch is sample `samples[i]` of the original (augmentations such as SmoothGrad explain repeated, noisy copies at
+   * the clean selection). Needed only by selectors whose output relevance differs between samples (a mask or a
+   * tensor given per sample); absent: the selector's own `relevance` applies to the new batch as it is.
+   */
+  forSamples?(samples: readonly number[]): Pick<OutputSelector, 'relevance'>;
+}
+
+/**
+ * Per sample, the flat index (into the output flattened per sample) of the largest-magnitude entry of an output
+ * relevance, the first one on ties: what {@link RelevanceSelector} and {@link FunctionSelector} report as the
+ * selection.
+ */
+function largestEntries(relevance: tf.Tensor): number[] {
+  return tf.tidy(() =>
+    Array.from(
+      tf
+        .abs(relevance.reshape([relevance.shape[0]!, -1]))
+        .argMax(1)
+        .dataSync(),
+    ),
+  );
+}
+
+/**
+ * Explains an arbitrary output relevance: a tensor of the output's shape (or of one sample's output shape, the same
+ * for every sample) that seeds LRP, CRP and every gradient method, as Zennit's `attr_output`. Use it for several
+ * classes at once (a weighted sum of logits), for a regression output, or for any linear function of the output:
+ * the explained quantity is `Σ seed ⊙ output` per sample. `select` reports each sample's largest-magnitude seed entry.
+ *
+ * @example
+ * ```ts
+ * // "class 2 rather than class 0": logit 2 minus logit 0, for every sample
+ * const contrast = new RelevanceSelector([-1, 0, 1, 0, 0]);
+ * const expl = analyze(x, lrp, contrast);
+ * contrast.dispose();
+ * ```
+ */
+export class RelevanceSelector implements OutputSelector {
+  /** The seed: the output's shape (batch first) or one sample's output shape (shared by every sample). A copy. */
+  readonly seed: tf.Tensor;
+
+  /** @param seed - the output relevance; copied (dispose the selector to free the copy) */
+  constructor(seed: tf.Tensor | number[] | number[][] | number[][][] | number[][][][]) {
+    const t =
+      seed instanceof tf.Tensor ? tf.keep(seed.toFloat()) : tf.keep(tf.tensor(seed, undefined, 'float32'));
+    const data = t.dataSync();
+    for (let i = 0; i < data.length; i++)
+      if (!Number.isFinite(data[i]!)) {
+        t.dispose();
+        throw new OutputSelectionError(
+          `the output relevance holds ${data[i]} at flat index ${i}; give finite values`,
+        );
+      }
+    this.seed = t;
+  }
+
+  #relevance(output: tf.Tensor, samples?: readonly number[]): tf.Tensor {
+    return tf.tidy(() => {
+      const out = output.shape;
+      const s = this.seed;
+      if (s.rank === out.length - 1 && s.shape.every((d, i) => d === out[i + 1]))
+        return tf.broadcastTo(s.expandDims(0), out);
+      if (samples && s.rank === out.length && s.shape.slice(1).every((d, i) => d === out[i + 1])) {
+        const rows = s.shape[0]!;
+        const bad = samples.find((k) => k < 0 || k >= rows);
+        if (bad !== undefined)
+          throw new OutputSelectionError(
+            `sample ${bad} is out of range of the output relevance's ${rows} rows`,
+          );
+        return tf.concat(
+          samples.map((k) => s.slice(k, 1)),
+          0,
+        );
+      }
+      if (s.shape.join() === out.join()) return s.clone();
+      throw new OutputSelectionError(
+        `the output relevance has shape ${formatShape(s.shape)} but the output is ${formatShape(out)}: give the output's shape or one sample's ${formatShape(out.slice(1))}`,
+      );
+    });
+  }
+
+  /** {@inheritDoc OutputSelector.select} */
+  select(output: tf.Tensor): number[] {
+    outputsPerSample(output);
+    const r = this.#relevance(output);
+    try {
+      return largestEntries(r);
+    } finally {
+      r.dispose();
+    }
+  }
+
+  /** {@inheritDoc OutputSelector.relevance} */
+  relevance(output: tf.Tensor): tf.Tensor {
+    return this.#relevance(output);
+  }
+
+  /** {@inheritDoc OutputSelector.forSamples} */
+  forSamples(samples: readonly number[]): Pick<OutputSelector, 'relevance'> {
+    return { relevance: (output) => this.#relevance(output, samples) };
+  }
+
+  /** Frees the seed's copy. */
+  dispose(): void {
+    this.seed.dispose();
+  }
+}
+
+/** Options of {@link FunctionSelector}. */
+export interface FunctionSelectorOptions {
+  /**
+   * The gradient of `fn` with respect to the output, of the output's shape (batch first). Default: TF.js's autodiff
+   * of `fn`, applied to `fn` only (never to the model). Give it where `fn` uses an op whose TF.js gradient is
+   * missing or wrong on your backend.
+   */
+  gradient?: (output: tf.Tensor) => tf.Tensor;
+}
+
+/**
+ * Explains a function of the output: `fn` maps the output `[N, ...]` to one value per sample `[N]` (a regression
+ * target, a detection box's score, the mean logit of a region), and the output relevance is its gradient with
+ * respect to the output, `∂fn/∂output`, which seeds LRP, CRP and gradient methods alike. For a linear `fn` this is
+ * {@link RelevanceSelector} with the function's coefficients. `fn` must treat samples independently (sample `n`'s
+ * value reads sample `n`'s output only). `select` reports each sample's largest-magnitude gradient entry.
+ *
+ * @example
+ * ```ts
+ * // a detector's box score: the sigmoid of output 4 (the objectness logit) times the class-2 logit
+ * const score = new FunctionSelector((y) => tf.mul(tf.sigmoid(y.slice([0, 4], [-1, 1])), y.slice([0, 2], [-1, 1])).reshape([-1]));
+ * const expl = analyze(x, new Gradient(model), score);
+ * ```
+ */
+export class FunctionSelector implements OutputSelector {
+  /** The explained function, output `[N, ...]` → `[N]`. */
+  readonly fn: (output: tf.Tensor) => tf.Tensor;
+  readonly #gradient: ((output: tf.Tensor) => tf.Tensor) | undefined;
+
+  /**
+   * @param fn - output `[N, ...]` → one value per sample `[N]`
+   * @param options - see {@link FunctionSelectorOptions}
+   */
+  constructor(fn: (output: tf.Tensor) => tf.Tensor, options: FunctionSelectorOptions = {}) {
+    if (typeof fn !== 'function')
+      throw new OutputSelectionError(`FunctionSelector takes a function of the output, got ${String(fn)}`);
+    if (options.gradient !== undefined && typeof options.gradient !== 'function')
+      throw new OutputSelectionError(
+        `FunctionSelector's gradient option is a function, got ${String(options.gradient)}`,
+      );
+    this.fn = fn;
+    this.#gradient = options.gradient;
+  }
+
+  /** {@inheritDoc OutputSelector.select} */
+  select(output: tf.Tensor): number[] {
+    outputsPerSample(output);
+    const r = this.relevance(output);
+    try {
+      return largestEntries(r);
+    } finally {
+      r.dispose();
+    }
+  }
+
+  /** {@inheritDoc OutputSelector.relevance} */
+  relevance(output: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const n = output.shape[0]!;
+      const value = tf.tidy(() => this.fn(output));
+      if (!(value instanceof tf.Tensor) || value.shape.length !== 1 || value.shape[0] !== n)
+        throw new OutputSelectionError(
+          `the function of the output must return one value per sample, shape [${n}]; it returned ${value instanceof tf.Tensor ? formatShape(value.shape) : String(value)}`,
+        );
+      const g = this.#gradient
+        ? this.#gradient(output)
+        : tf.grad((y: tf.Tensor) => tf.sum(this.fn(y)))(output);
+      if (g.shape.join() !== output.shape.join())
+        throw new OutputSelectionError(
+          `the function's gradient has shape ${formatShape(g.shape)} but the output is ${formatShape(output.shape)}`,
+        );
+      return g.toFloat();
+    });
+  }
 }
 
 /**
@@ -157,6 +341,39 @@ export class MaskSelector implements OutputSelector {
         .reshape([selection.length, 1, 1, classes]);
       return tf.mul(this.#weights(output), hot);
     });
+  }
+
+  /** {@inheritDoc OutputSelector.forSamples} */
+  forSamples(samples: readonly number[]): Pick<OutputSelector, 'relevance'> {
+    if (this.mask.rank === 2) return { relevance: (output, selection) => this.relevance(output, selection) };
+    return {
+      relevance: (output, selection) =>
+        tf.tidy(() => {
+          const rows = this.mask.shape[0]!;
+          const bad = samples.find((k) => k < 0 || k >= rows);
+          if (bad !== undefined)
+            throw new OutputSelectionError(`sample ${bad} is out of range of the mask's ${rows} rows`);
+          const [h, w] = this.mask.shape.slice(1) as [number, number];
+          const m = tf.concat(
+            samples.map((k) => this.mask.slice(k, 1)),
+            0,
+          );
+          if (
+            output.rank !== 4 ||
+            output.shape[0] !== samples.length ||
+            output.shape[1] !== h ||
+            output.shape[2] !== w
+          )
+            throw new OutputSelectionError(
+              `the mask has shape ${formatShape(this.mask.shape)}; a batch of ${samples.length} of its samples needs an output [${samples.length}, ${h}, ${w}, classes], got ${formatShape(output.shape)}`,
+            );
+          const classes = output.shape[3]!;
+          const hot = tf
+            .oneHot(tf.tensor1d([...selection], 'int32'), classes)
+            .reshape([selection.length, 1, 1, classes]);
+          return tf.mul(m.reshape([samples.length, h, w, 1]), hot);
+        }),
+    };
   }
 
   /** Frees the mask's copy. */
