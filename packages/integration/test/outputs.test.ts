@@ -11,6 +11,7 @@ import {
 } from '@xai-ts/base';
 import { ModelGraphError, selectOutput } from '@xai-ts/canonize';
 import { CRP } from '@xai-ts/crp';
+import { ModelCheckError } from '@xai-ts/engine';
 import { Gradient, InputTimesGradient, SmoothGrad } from '@xai-ts/gradients';
 import { EpsilonPlusFlat, LRP, ZeroRule } from '@xai-ts/lrp';
 import { expectNoLeaks } from '@xai-ts/testing';
@@ -333,5 +334,36 @@ describe('a region of a per-pixel output, per sample, through augmentations and 
     close(chunked.val, ixg.val.arraySync());
     for (const e of [g, smooth, chunked, ixg]) e.dispose();
     lrp.dispose();
+  });
+});
+
+describe('the model check', () => {
+  it('lists every unsupported layer at once, with its name, its class and how to register support', () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({ inputShape: [4], units: 4, name: 'first' }),
+        tf.layers.repeatVector({ n: 3, name: 'repeat' }),
+        tf.layers.simpleRNN({ units: 5, name: 'rnn' }),
+        tf.layers.dense({ units: 2, name: 'last' }),
+      ],
+    });
+    for (const make of [() => new LRP(model), () => new Gradient(model)]) {
+      let error: unknown;
+      try {
+        make();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ModelCheckError);
+      const { problems, message } = error as ModelCheckError;
+      expect(problems.map((p) => p.layer)).toEqual(['repeat', 'rnn']);
+      expect(message).toMatch(
+        /layer 1 "repeat": RepeatVector layers are not supported; register a layer kind/,
+      );
+      expect(message).toMatch(
+        /layer 2 "rnn": SimpleRNN layers are not supported; .*registerLayerKind\(\{ classNames: \['SimpleRNN'\]/,
+      );
+    }
+    model.dispose();
   });
 });
