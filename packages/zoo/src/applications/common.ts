@@ -178,11 +178,20 @@ export function head(
     classifierActivation: ClassifierActivation;
     poolName: string;
     init: RandomInit;
+    /**
+     * The names of the pooling layers without the top (default Keras's automatic `global_average_pooling2d` and
+     * `global_max_pooling2d`; ResNet, DenseNet and EfficientNet name them `avg_pool` and `max_pool`).
+     */
+    noTopNames?: { avg: string; max: string };
+    /** A Dropout between the pooling and `predictions` (EfficientNet's `top_dropout`). */
+    dropout?: { rate: number; name: string };
   },
 ): tf.SymbolicTensor {
   const { includeTop, pooling, classes, classifierActivation, poolName, init } = options;
+  const names = options.noTopNames ?? { avg: 'global_average_pooling2d', max: 'global_max_pooling2d' };
   if (includeTop) {
     x = call(tf.layers.globalAveragePooling2d({ name: poolName }), x);
+    if (options.dropout) x = call(tf.layers.dropout(options.dropout), x);
     return call(
       tf.layers.dense({
         name: 'predictions',
@@ -193,8 +202,7 @@ export function head(
       x,
     );
   }
-  if (pooling === 'avg')
-    return call(tf.layers.globalAveragePooling2d({ name: 'global_average_pooling2d' }), x);
-  if (pooling === 'max') return call(tf.layers.globalMaxPooling2d({ name: 'global_max_pooling2d' }), x);
+  if (pooling === 'avg') return call(tf.layers.globalAveragePooling2d({ name: names.avg }), x);
+  if (pooling === 'max') return call(tf.layers.globalMaxPooling2d({ name: names.max }), x);
   return x;
 }
