@@ -1,3 +1,9 @@
+import { StoreError } from '../errors.js';
+import type { ConceptLayer } from '../layers.js';
+import type { Box } from '../receptive.js';
+import type { ConceptStore } from '../store.js';
+import { classMean, type TopEntry } from '../topk.js';
+
 /**
  * What the static concept atlas shows: everything a page needs, as plain JSON, read from a mining store by
  * `atlasData(store)`. Indices are 0-based; `sample` fields index `samples` by their `index`; boxes are half-open
@@ -41,4 +47,75 @@ export interface AtlasData {
     nodes: { id: string; layer: string; channel: number; relevance: number }[];
     edges: { from: string; to: string; weight: number }[];
   }[];
+}
+
+/**
+ * Reads a mining store into the atlas's {@link AtlasData}: the layers, every sample with its picture as a data URL,
+ * per concept its RelMax and ActMax samples with the receptive field of the unit where the concept peaked, its
+ * classes (highest mean relevance first), and the stored attribution graphs.
+ *
+ * @param store - a store that mining has written to
+ * @returns plain JSON (write it with `JSON.stringify`)
+ * @throws {@link StoreError} for a store nothing was mined into
+ * @example
+ * ```ts
+ * const store = await openStoreFile('concepts.sqlite');
+ * writeFileSync('atlas.json', JSON.stringify(atlasData(store)));
+ * ```
+ */
+export function atlasData(store: ConceptStore): AtlasData {
+  const config = store.config();
+  if (!config) throw new StoreError('the store has no configuration: nothing was mined into it');
+  const findings = store.findings();
+  const fields = new Map<string, Box[]>();
+  for (const l of config.layers) {
+    const boxes: Box[] = [];
+    for (let y = 0; y < l.height; y++)
+      for (let x = 0; x < l.width; x++) boxes.push(store.receptiveField(l.name, y, x));
+    fields.set(l.name, boxes);
+  }
+  const list = (layer: ConceptLayer, entries: readonly TopEntry[]) =>
+    entries.map((e) => ({
+      sample: e.sample,
+      value: e.value,
+      box: [...fields.get(layer.name)![e.y * layer.width + e.x]!] as Box,
+    }));
+  return {
+    version: 1,
+    model: config.model,
+    classNames: [...config.classNames],
+    layers: config.layers.map((l) => ({ name: l.name, channels: l.channels })),
+    samples: store.samples().map((s) => ({
+      index: s.index,
+      id: s.id,
+      label: s.label,
+      predicted: s.predicted,
+      image: `data:image/png;base64,${base64(s.png)}`,
+    })),
+    concepts: config.layers.flatMap((l, k) => {
+      const found = findings.layers[k]!;
+      return Array.from({ length: l.channels }, (_, c) => ({
+        layer: l.name,
+        channel: c,
+        relMax: list(l, found.relMax[c]!),
+        actMax: list(l, found.actMax[c]!),
+        classes: [...found.classes[c]!]
+          .map(([cls, s]) => ({ class: cls, count: s.count, mean: classMean(s), max: s.max }))
+          .sort((a, b) => b.mean - a.mean || a.class - b.class),
+      }));
+    }),
+    graphs: store.graphs().map(({ sample, graph }) => ({
+      layer: graph.layer,
+      channel: graph.channel,
+      sample,
+      nodes: graph.nodes,
+      edges: graph.edges,
+    })),
+  };
+}
+
+function base64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
 }
