@@ -56,9 +56,19 @@ export async function readKerasH5(bytes: Uint8Array): Promise<Map<string, RawTen
           if (!ds || !(ds instanceof h5wasm.Dataset))
             throw new WeightsFormatError(`the HDF5 file has no dataset "${layer}/${w}"`);
           const value = ds.value;
-          if (!ArrayBuffer.isView(value) || value instanceof BigInt64Array || value instanceof BigUint64Array)
-            throw new WeightsFormatError(`dataset "${layer}/${w}" does not hold numbers`);
-          return { shape: ds.shape ?? [], data: Float32Array.from(value as ArrayLike<number>) };
+          // A scalar is a plain number; int64 (Keras's Normalization `count`) comes as a BigInt64Array.
+          const data =
+            typeof value === 'number'
+              ? Float32Array.of(value)
+              : typeof value === 'bigint'
+                ? Float32Array.of(Number(value))
+                : value instanceof BigInt64Array || value instanceof BigUint64Array
+                  ? Float32Array.from(value, (v) => Number(v))
+                  : ArrayBuffer.isView(value)
+                    ? Float32Array.from(value as ArrayLike<number>)
+                    : undefined;
+          if (!data) throw new WeightsFormatError(`dataset "${layer}/${w}" does not hold numbers`);
+          return { shape: ds.shape ?? [], data };
         }),
       );
     }

@@ -1,6 +1,7 @@
 import { readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { applicationWeightsFiles } from '../applications/weights.js';
 import { ZooError } from '../errors.js';
 import { formatOfName } from '../formats/check.js';
 import type { VggDepth } from '../vgg/architecture.js';
@@ -68,7 +69,7 @@ const SIDECAR = '.sha256';
 /**
  * The weights files the zoo knows, by file name, with the digests their publishers pin.
  *
- * @returns every VGG weights file of every source
+ * @returns every VGG weights file of every source, and every Keras application's ImageNet file
  */
 export function knownWeightsFiles(): Map<string, WeightsFile> {
   const files: WeightsFile[] = [];
@@ -78,6 +79,7 @@ export function knownWeightsFiles(): Map<string, WeightsFile> {
       for (const includeTop of [true, false])
         files.push(vggWeightsFile(depth, { source: 'keras', includeTop }));
   }
+  files.push(...applicationWeightsFiles());
   return new Map(files.map((f) => [f.fileName, f]));
 }
 

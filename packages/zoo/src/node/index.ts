@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+export { kerasApplication, type NodeKerasApplicationOptions } from './applications.js';
 export {
   type CacheCheck,
   type CacheEntry,

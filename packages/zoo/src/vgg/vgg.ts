@@ -167,7 +167,8 @@ export async function fetchBytes(
   return out;
 }
 
-const browserFetcher: WeightsFetcher = async (file, onProgress) => {
+/** Fetches a weights file with `fetch`, checking its SHA-256 where one is pinned (MD5 is not in WebCrypto). */
+export const browserFetcher: WeightsFetcher = async (file, onProgress) => {
   const bytes = await fetchBytes(file.url, onProgress);
   if (file.sha256) {
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
