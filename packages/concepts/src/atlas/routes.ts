@@ -1,6 +1,14 @@
 import type { AtlasData } from './data.js';
 
-/** A view of the atlas, as its URL hash names it. */
+/**
+ * A view of the atlas, as its URL hash names it ({@link parseRoute} reads one).
+ *
+ * @example
+ * ```ts
+ * const route: AtlasRoute = parseRoute(location.hash);
+ * if (route.view === 'concept') console.log(route.layer, route.channel);
+ * ```
+ */
 export type AtlasRoute =
   | { view: 'home' }
   | { view: 'layer'; layer: string }
@@ -79,7 +87,15 @@ export function parseRoute(hash: string): AtlasRoute {
   return { view: 'home' };
 }
 
-/** One concept in a class ranking of {@link rankConceptsForClass}. */
+/**
+ * One concept in a class ranking of {@link rankConceptsForClass}.
+ *
+ * @example
+ * ```ts
+ * const [best]: ClassRanking[] = rankConceptsForClass(data, 0);
+ * console.log(`${best.layer} #${best.channel}: mean ${best.mean} over ${best.count} samples`);
+ * ```
+ */
 export interface ClassRanking {
   /** The concept's layer. */
   layer: string;

@@ -5,7 +5,15 @@ import { checkAtlasData } from './check.js';
 import type { AtlasData } from './data.js';
 import { AtlasOutputError } from './errors.js';
 
-/** Options of {@link writeAtlas}. */
+/**
+ * Options of {@link writeAtlas}.
+ *
+ * @example
+ * ```ts
+ * const options: WriteAtlasOptions = { overwrite: true, live: false };
+ * await writeAtlas(data, 'atlas', options);
+ * ```
+ */
 export interface WriteAtlasOptions {
   /**
    * Write into a folder that already holds files (default false: such a folder is refused). The site's own files
@@ -20,7 +28,15 @@ export interface WriteAtlasOptions {
   live?: boolean;
 }
 
-/** What {@link writeAtlas} wrote. */
+/**
+ * What {@link writeAtlas} wrote.
+ *
+ * @example
+ * ```ts
+ * const site: AtlasSite = await writeAtlas(data, 'atlas');
+ * console.log(`${site.files.length} files, ${site.bytes} bytes; open ${site.index}`);
+ * ```
+ */
 export interface AtlasSite {
   /** The site's folder, absolute. */
   dir: string;

@@ -73,6 +73,8 @@ export function attributionGraph(
     const r = 5 + (9 * Math.abs(n.relevance)) / maxRel;
     const linked = mined(n.layer, n.channel);
     const body = [
+      // one target for the circle, its label and the gap between them
+      svg('rect', { x: x - 15, y: y - 15, width: 60, height: 30, class: 'hit' }),
       svg('circle', { cx: x, cy: y, r, class: n.relevance >= 0 ? 'pos' : 'neg' }),
       svg('text', { x: x + 18, y: y + 4, class: 'node-label' }, `#${n.channel}`),
       svg(

@@ -139,10 +139,15 @@ async function explain(atlas: Atlas, model: tf.LayersModel, lrp: LRP, x: tf.Tens
   const expl = analyze(x, lrp, predicted);
   const [lrpMap] = heatmap(expl);
   expl.dispose();
-  const inputCanvas = h('canvas', { class: 'map', role: 'img', 'aria-label': 'the image, 32×32' });
-  const rgb = x.squeeze([0]) as tf.Tensor3D;
-  await tf.browser.toPixels(rgb, inputCanvas);
-  rgb.dispose();
+  const rgba = tf.tidy(() => {
+    const rgb = x.squeeze([0]).mul(255).round().clipByValue(0, 255);
+    return tf.concat([rgb, tf.fill([SIZE, SIZE, 1], 255)], -1).cast('int32');
+  });
+  const inputCanvas = canvasOf(
+    { width: SIZE, height: SIZE, data: Uint8ClampedArray.from(await rgba.data()) },
+    'the image, 32×32',
+  );
+  rgba.dispose();
   const out = h('div', { 'data-predicted': predicted });
   out.append(
     h(
