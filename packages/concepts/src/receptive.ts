@@ -13,8 +13,11 @@ import { ConceptLayerError } from './errors.js';
  */
 export type Box = [y0: number, x0: number, y1: number, x1: number];
 
-/** An inclusive interval of rows and of columns at some layer's output. */
-type Span = { y0: number; y1: number; x0: number; x1: number };
+/**
+ * The rows and the columns a set of units at some layer's output occupies. Every layer the walk knows acts on rows
+ * and columns separately, so propagating the two projections is exact (and gaps left by dilation stay gaps).
+ */
+type Span = { rows: number[]; cols: number[] };
 
 const IDENTITY = new Set([
   'Activation',
@@ -80,9 +83,16 @@ function padAmounts(v: unknown): [[number, number], [number, number]] {
   return [side(h), side(w)];
 }
 
+/** Sorted distinct values of `f(v)` for every `v`, kept where inside `[0, size)`. */
+function mapAxis(values: readonly number[], size: number, f: (v: number) => number[]): number[] {
+  const out = new Set<number>();
+  for (const v of values) for (const u of f(v)) if (u >= 0 && u < size) out.add(u);
+  return [...out].sort((a, b) => a - b);
+}
+
 /**
- * The span at a layer's (only) input that a span of its output depends on, or undefined when the layer's geometry
- * is not a window (the caller falls back to gradients).
+ * The rows and columns at a layer's input that a span of its output depends on, or undefined when the layer's
+ * geometry is not a window (the caller falls back to gradients).
  */
 function spanBack(
   className: string,
@@ -91,13 +101,11 @@ function spanBack(
   inH: number,
   inW: number,
 ): Span | undefined {
-  const clip = (s: Span): Span => ({
-    y0: Math.max(0, s.y0),
-    y1: Math.min(inH - 1, s.y1),
-    x0: Math.max(0, s.x0),
-    x1: Math.min(inW - 1, s.x1),
+  const axes = (f: (v: number, axis: 0 | 1) => number[]): Span => ({
+    rows: mapAxis(span.rows, inH, (v) => f(v, 0)),
+    cols: mapAxis(span.cols, inW, (v) => f(v, 1)),
   });
-  if (IDENTITY.has(className) || className === 'Concatenate') return clip(span);
+  if (IDENTITY.has(className) || className === 'Concatenate') return axes((v) => [v]);
   const win = windowOf(className, cfg);
   if (win) {
     const before = [inH, inW].map((size, a) => {
@@ -106,29 +114,22 @@ function spanBack(
       const out = Math.ceil(size / win.stride[a]!);
       return Math.floor(Math.max((out - 1) * win.stride[a]! + extent - size, 0) / 2);
     });
-    const lo = (o: number, a: number) => o * win.stride[a]! - before[a]!;
-    const hi = (o: number, a: number) =>
-      o * win.stride[a]! - before[a]! + (win.kernel[a]! - 1) * win.dilation[a]!;
-    return clip({ y0: lo(span.y0, 0), y1: hi(span.y1, 0), x0: lo(span.x0, 1), x1: hi(span.x1, 1) });
+    // the taps of output unit o: o·stride − pad_before + k·dilation, k = 0 … kernel − 1 (those in padding dropped)
+    return axes((o, a) =>
+      Array.from(
+        { length: win.kernel[a]! },
+        (_, k) => o * win.stride[a]! - before[a]! + k * win.dilation[a]!,
+      ),
+    );
   }
   if (className === 'ZeroPadding2D' || className === 'Cropping2D') {
     const [[top], [left]] = padAmounts(className === 'ZeroPadding2D' ? (cfg.padding ?? 1) : cfg.cropping);
     const sign = className === 'ZeroPadding2D' ? -1 : 1;
-    return clip({
-      y0: span.y0 + sign * top,
-      y1: span.y1 + sign * top,
-      x0: span.x0 + sign * left,
-      x1: span.x1 + sign * left,
-    });
+    return axes((v, a) => [v + sign * (a === 0 ? top : left)]);
   }
   if (className === 'UpSampling2D' && (cfg.interpolation ?? 'nearest') === 'nearest') {
-    const [sh, sw] = pair(cfg.size, 2);
-    return clip({
-      y0: Math.floor(span.y0 / sh!),
-      y1: Math.floor(span.y1 / sh!),
-      x0: Math.floor(span.x0 / sw!),
-      x1: Math.floor(span.x1 / sw!),
-    });
+    const size = pair(cfg.size, 2);
+    return axes((v, a) => [Math.floor(v / size[a]!)]);
   }
   return undefined;
 }
@@ -140,12 +141,12 @@ function spatialShape(shape: readonly (number | null)[] | undefined): [number, n
 }
 
 /**
- * The input region a unit of a layer sees, walked from the graph's geometry (not hard-coded): convolutions and
- * poolings map an output span to `[o·stride − pad_before, o·stride − pad_before + (kernel − 1)·dilation]`, with
- * TF's `same` padding (`pad_before = ⌊max((⌈in/stride⌉ − 1)·stride + (kernel − 1)·dilation + 1 − in, 0) / 2⌋`),
- * ZeroPadding2D, Cropping2D and nearest UpSampling2D shift or scale it, element-wise and merge layers keep it, and
- * several paths (residual networks) take the union. Spans are clipped to each layer's input, so padding never
- * counts. For any other layer on the way (Flatten, Dense, bilinear upsampling, a custom kind) it falls back to the
+ * The input region a unit of a layer sees, walked from the graph's geometry (not hard-coded), rows and columns
+ * apart: convolutions and poolings take an output row `o` to the rows `o·stride − pad_before + k·dilation`
+ * (`k < kernel`) that lie inside their input, with TF's `same` padding (`pad_before = ⌊max((⌈in/stride⌉ −
+ * 1)·stride + (kernel − 1)·dilation + 1 − in, 0) / 2⌋`), so taps in padding never count; ZeroPadding2D,
+ * Cropping2D and nearest UpSampling2D shift or scale rows, element-wise and merge layers keep them, and several
+ * paths (residual networks) take the union. The box spans the first to the last input row and column reached. For any other layer on the way (Flatten, Dense, bilinear upsampling, a custom kind) it falls back to the
  * support of the unit's input gradient, computed with the engine's explicit VJPs at `options.input` (ones when
  * absent): the pixels whose change moves the unit, there.
  *
@@ -182,7 +183,7 @@ export function receptiveField(
     throw new ConceptLayerError(
       `position [${y}, ${x}] is outside layer "${layer}"'s output of ${out[0]}×${out[1]}`,
     );
-  const spans = new Map<number, Span>([[target.index, { y0: y, y1: y, x0: x, x1: x }]]);
+  const spans = new Map<number, Span>([[target.index, { rows: [y], cols: [x] }]]);
   let input: Span | undefined;
   for (let i = target.index; i >= 0; i--) {
     const span = spans.get(i);
@@ -202,7 +203,8 @@ export function receptiveField(
     }
   }
   if (!input) return gradientSupport(graph, layer, position, options);
-  return [input.y0, input.x0, input.y1 + 1, input.x1 + 1];
+  if (!input.rows.length || !input.cols.length) return [0, 0, 0, 0]; // the unit sees only padding
+  return [input.rows[0]!, input.cols[0]!, input.rows.at(-1)! + 1, input.cols.at(-1)! + 1];
 }
 
 /**
@@ -232,12 +234,8 @@ export function receptiveFields(model: tf.LayersModel | LayerGraph, layer: strin
 
 function union(a: Span | undefined, b: Span): Span {
   if (!a) return b;
-  return {
-    y0: Math.min(a.y0, b.y0),
-    y1: Math.max(a.y1, b.y1),
-    x0: Math.min(a.x0, b.x0),
-    x1: Math.max(a.x1, b.x1),
-  };
+  const merge = (x: number[], y: number[]) => [...new Set([...x, ...y])].sort((p, q) => p - q);
+  return { rows: merge(a.rows, b.rows), cols: merge(a.cols, b.cols) };
 }
 
 /**
@@ -274,6 +272,18 @@ export function gradientSupport(
       const outShape = pass.outputs[node.index]!.shape;
       const seed = tf.buffer(outShape, 'float32');
       const channel = options.channel ?? 0;
+      const channels = outShape.at(-1)!;
+      if (!Number.isInteger(channel) || channel < 0 || channel >= channels)
+        throw new ConceptLayerError(
+          `channel ${channel} is out of range: layer "${layer}" has ${channels} channels`,
+        );
+      if (
+        outShape.length === 4 &&
+        !(position[0] >= 0 && position[0] < outShape[1]! && position[1] >= 0 && position[1] < outShape[2]!)
+      )
+        throw new ConceptLayerError(
+          `position [${position}] is outside layer "${layer}"'s output of ${outShape[1]}×${outShape[2]}`,
+        );
       if (outShape.length === 4) seed.set(1, 0, position[0], position[1], channel);
       else seed.set(1, 0, channel);
       const back = engine.backward(pass, new Map([[node.index, seed.toTensor()]]), (i, s, p) =>
