@@ -150,9 +150,8 @@ describe('the store', () => {
       const layer = findings.layers.find((l) => l.layer === concept.layer)!;
       const entries = layer.relMax[concept.channel]!;
       expect(concept.relMax.map((e) => e.sample)).toEqual(entries.map((e) => e.sample));
-      concept.relMax.forEach((e, k) =>
-        expect(e.box).toEqual(receptiveField(model, concept.layer, [entries[k]!.y, entries[k]!.x])),
-      );
+      for (const [k, e] of concept.relMax.entries())
+        expect(e.box).toEqual(receptiveField(model, concept.layer, [entries[k]!.y, entries[k]!.x]));
       expect(concept.classes.reduce((a, c) => a + c.count, 0)).toBe(N);
       for (let k = 1; k < concept.classes.length; k++)
         expect(concept.classes[k - 1]!.mean).toBeGreaterThanOrEqual(concept.classes[k]!.mean);
