@@ -15,7 +15,7 @@ import { demoDataset, loadDemoModel } from '@xai-ts/zoo';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AtlasData, type AtlasSite, writeAtlas } from '../src/atlas/node.js';
-import { buildAtlasAssets, fixtureAtlas, samplePng, UNMINED_CONV2 } from './atlas-fixture.js';
+import { buildAtlasAssets, fixtureAtlas, minedAtlas, samplePng, UNMINED_CONV2 } from './atlas-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -310,6 +310,30 @@ describe.skipIf(!hasChromium)('the concept atlas in Chromium, from file://', () 
         overlaps: [],
         overflow: 0,
       });
+    }
+  });
+
+  it('shows an atlas read from a really mined store: every channel, and its graphs click through', async () => {
+    const mined = await minedAtlas(tmp);
+    const real = await writeAtlas(mined, join(tmp, 'mined'));
+    const at = (hash: string) => `${pathToFileURL(real.index).href}${hash}`;
+    for (const layer of mined.layers) {
+      await page.goto(at(`#/layer/${layer.name}`));
+      await shown(`#/layer/${layer.name}`);
+      // mining keeps every channel of a mined layer
+      expect(await page.locator(`.concept-card[data-layer="${layer.name}"]`).count(), layer.name).toBe(
+        layer.channels,
+      );
+    }
+    expect(mined.graphs.length).toBe(2);
+    for (const graph of mined.graphs) {
+      await page.goto(at(`#/concept/conv3/${graph.channel}`));
+      await shown(`#/concept/conv3/${graph.channel}`);
+      expect(await page.locator('svg.graph .graph-node').count()).toBe(graph.nodes.length);
+      const child = graph.nodes.find((n) => n.layer !== 'conv3')!;
+      await page.click(`svg.graph a.graph-node[data-node="${child.id}"]`);
+      await shown(`#/concept/${child.layer}/${child.channel}`);
+      expect(await page.textContent('section.concept h2')).toBe(`${child.layer} #${child.channel}`);
     }
   });
 

@@ -3,10 +3,14 @@
 // and class statistics from a seeded generator, receptive-field boxes of each layer's size around a peak, and
 // attribution graphs for four conv3 concepts down through conv2 to conv1.
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { DEMO_CLASS_NAMES, demoDataset } from '@xai-ts/zoo';
+import { EpsilonPlusFlat, LRP } from '@xai-ts/lrp';
+import { DEMO_CLASS_NAMES, demoDataset, loadDemoModel } from '@xai-ts/zoo';
 import { encode } from 'fast-png';
 import type { AtlasData } from '../src/atlas/data.js';
+import { atlasData, attributionGraph, demoConceptDataset } from '../src/index.js';
+import { mineToStore } from '../src/node/index.js';
 
 export const UNMINED_CONV2 = [5, 17, 30];
 
@@ -134,4 +138,36 @@ export function fixtureAtlas(): AtlasData {
     concepts,
     graphs,
   };
+}
+
+/**
+ * The atlas of a real mining run: the demo CNN on 24 samples of demoConceptDataset, conv1..conv3, top 4, with the
+ * attribution graphs of two conv3 channels on their best RelMax samples; the store file goes into `dir`.
+ */
+export async function minedAtlas(dir: string): Promise<AtlasData> {
+  const model = await loadDemoModel();
+  const dataset = demoConceptDataset({ n: 24, seed: 5 });
+  const { store } = await mineToStore({
+    model,
+    modelName: 'demo',
+    dataset,
+    out: join(dir, 'concepts.sqlite'),
+    layers: ['conv1', 'conv2', 'conv3'],
+    top: 4,
+    shardSize: 24,
+  });
+  const lrp = new LRP(model, new EpsilonPlusFlat());
+  const conv3 = store.findings().layers.find((l) => l.layer === 'conv3')!;
+  for (const channel of [3, 7]) {
+    const sample = conv3.relMax[channel]![0]!.sample;
+    const [s] = await dataset.batch([sample]);
+    const x = tf.tensor4d(s!.input as Float32Array, [1, 32, 32, 3]);
+    store.putGraph(sample, attributionGraph(lrp, x, { layer: 'conv3', channel }));
+    x.dispose();
+  }
+  const data = atlasData(store);
+  store.close();
+  lrp.dispose();
+  model.dispose();
+  return data;
 }
