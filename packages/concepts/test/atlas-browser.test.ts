@@ -337,6 +337,31 @@ describe.skipIf(!hasChromium)('the concept atlas in Chromium, from file://', () 
     }
   });
 
+  it('says on the live page when the atlas was not mined from the demo CNN, and explains nothing', async () => {
+    const other = structuredClone(data);
+    other.model = 'another_cnn';
+    other.layers[1]!.channels = 64;
+    other.layers[2]!.name = 'block5_conv3';
+    for (const c of other.concepts) if (c.layer === 'conv3') c.layer = 'block5_conv3';
+    for (const g of other.graphs) {
+      g.layer = 'block5_conv3';
+      for (const n of g.nodes) if (n.layer === 'conv3') n.layer = 'block5_conv3';
+      for (const n of g.nodes) n.id = `${n.layer}:${n.channel}`;
+      for (const e of g.edges) {
+        e.from = e.from.replace('conv3:', 'block5_conv3:');
+        e.to = e.to.replace('conv3:', 'block5_conv3:');
+      }
+    }
+    const foreign = await writeAtlas(other, join(tmp, 'foreign'));
+    await page.goto(pathToFileURL(foreign.live!).href);
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.getAttribute('body', 'data-live')).toBe('unavailable');
+    expect(await page.isDisabled('#upload')).toBe(true);
+    const status = await page.textContent('#status');
+    expect(status).toContain('conv2 (64 channels here, 32 in the demo CNN)');
+    expect(status).toContain('block5_conv3 (not in the demo CNN)');
+  });
+
   it('logged no console errors and threw no page errors', () => {
     expect(errors).toEqual([]);
   });
