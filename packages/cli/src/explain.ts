@@ -1,6 +1,6 @@
 import { basename, extname, join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { analyze, type FeatureSelector, IndexedFeatures, TopNFeatures } from '@xai-ts/base';
+import { analyze, type FeatureSelector, IndexedFeatures, MaskSelector, TopNFeatures } from '@xai-ts/base';
 import { getColormap } from '@xai-ts/heatmap';
 import { writePNG } from '@xai-ts/heatmap/node';
 import type { Prediction } from '@xai-ts/zoo';
@@ -37,6 +37,8 @@ export interface ExplainOptions {
   colormap?: string | undefined;
   preprocess?: Preprocessing | undefined;
   samples?: number | undefined;
+  /** Segmentation models: explain this region of the output, `[x0, y0, x1, y1]` in output pixels, ends exclusive. */
+  region?: readonly [number, number, number, number] | undefined;
   out: string;
 }
 
@@ -90,6 +92,71 @@ function formatPredictions(preds: readonly Prediction[], named: boolean): string
     .join('\n');
 }
 
+/** A region of a per-pixel output, ends exclusive. */
+type Region = readonly [x0: number, y0: number, x1: number, y1: number];
+
+function regionMask(loaded: LoadedModel, region: Region | undefined): { mask: number[][]; region: Region } {
+  const [h, w] = loaded.outputSize!;
+  const r: Region = region ?? [0, 0, w, h];
+  const [x0, y0, x1, y1] = r;
+  if (x1 > w || y1 > h)
+    throw new CliError(
+      `--region ${r.join(',')} reaches outside the output of ${loaded.label}, which is ${w} wide and ${h} high (x0,y0,x1,y1 with x1 ≤ ${w} and y1 ≤ ${h}; ends exclusive)`,
+    );
+  const mask = Array.from({ length: h }, (_, i) =>
+    Array.from({ length: w }, (_, j) => (i >= y0 && i < y1 && j >= x0 && j < x1 ? 1 : 0)),
+  );
+  return { mask, region: r };
+}
+
+/** A class of a region: its mean logit over the region and the share of the region's pixels predicted as it. */
+interface RegionClass {
+  index: number;
+  name: string;
+  meanLogit: number;
+  pixels: number;
+}
+
+function regionClasses(loaded: LoadedModel, input: tf.Tensor4D, mask: number[][]): RegionClass[] {
+  const logits = loaded.model.predict(input) as tf.Tensor4D;
+  try {
+    const [, h, w, k] = logits.shape;
+    const data = logits.dataSync();
+    const sums = new Float64Array(k);
+    const votes = new Float64Array(k);
+    let area = 0;
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < w; j++) {
+        if (!mask[i]![j]) continue;
+        area++;
+        let best = 0;
+        for (let c = 0; c < k; c++) {
+          const v = data[(i * w + j) * k + c]!;
+          sums[c]! += v;
+          if (v > data[(i * w + j) * k + best]!) best = c;
+        }
+        votes[best]! += 1;
+      }
+    return Array.from({ length: k }, (_, c) => ({
+      index: c,
+      name: loaded.classNames?.[c] ?? `class ${c}`,
+      meanLogit: sums[c]! / area,
+      pixels: votes[c]! / area,
+    })).sort((a, b) => b.meanLogit - a.meanLogit || a.index - b.index);
+  } finally {
+    logits.dispose();
+  }
+}
+
+function formatRegionClasses(classes: readonly RegionClass[], named: boolean): string {
+  return classes
+    .map((c) => {
+      const pct = `${(100 * c.pixels).toFixed(1)} %`.padStart(7);
+      return `  ${String(c.index).padStart(4)}  ${pct} of the region  mean logit ${c.meanLogit.toFixed(2).padStart(7)}  ${named ? c.name : ''}`.trimEnd();
+    })
+    .join('\n');
+}
+
 function predict(loaded: LoadedModel, input: tf.Tensor4D, k: number): Prediction[] {
   const logits = loaded.model.predict(input) as tf.Tensor;
   try {
@@ -131,6 +198,12 @@ export async function explain(
     );
   if (options.top !== undefined && options.top > numClasses)
     throw new CliError(`--top ${options.top} is more than the ${numClasses} classes of ${loaded.label}`);
+  const segmentation = loaded.task === 'segmentation';
+  if (options.region && !segmentation)
+    throw new CliError(
+      `--region applies to models with a per-pixel output (segmentation, such as unet); ${loaded.label} outputs one score per class`,
+    );
+  const area = segmentation ? regionMask(loaded, options.region) : undefined;
 
   const names = stems(files);
   const prepared: PreparedImage[] = pixels.map((px) => prepareImage(px, loaded));
@@ -148,18 +221,33 @@ export async function explain(
       );
     const shown = Math.max(3, options.top ?? 0);
     const classesOf = prepared.map((img, i) => {
+      if (area) {
+        const classes = regionClasses(loaded, img.input, area.mask);
+        io.stdout.write(
+          `${files[i]}, region x ${area.region[0]}..${area.region[2] - 1}, y ${area.region[1]}..${area.region[3] - 1}\n${formatRegionClasses(classes.slice(0, Math.min(shown, numClasses)), loaded.classNames !== undefined)}\n`,
+        );
+        if (options.class !== undefined) return [options.class];
+        return classes.slice(0, options.top ?? 1).map((c) => c.index);
+      }
       const preds = predict(loaded, img.input, Math.min(shown, numClasses));
       io.stdout.write(`${files[i]}\n${formatPredictions(preds, loaded.classNames !== undefined)}\n`);
       if (options.class !== undefined) return [options.class];
       return preds.slice(0, options.top ?? 1).map((pr) => pr.index);
     });
+    const regionTag = area && options.region ? `_r${area.region.join('-')}` : '';
     const steps = classesOf.reduce((s, c) => s + c.length, 0) * built.length;
     const bar = progressBar(io.stderr, 'explaining', steps, built[0]?.label);
     try {
       for (const [i, img] of prepared.entries())
         for (const b of built)
           for (const cls of classesOf[i]!) {
-            const expl = analyze(img.input, b.analyzer, cls);
+            const selector = area ? new MaskSelector(area.mask, cls) : undefined;
+            let expl: ReturnType<typeof analyze>;
+            try {
+              expl = analyze(img.input, b.analyzer, selector ?? cls);
+            } finally {
+              selector?.dispose();
+            }
             try {
               const maps = renderExplanation(expl, [img.display], {
                 colormap: options.colormap,
@@ -167,7 +255,10 @@ export async function explain(
               });
               for (const m of maps) {
                 const feature = m.feature === undefined ? '' : `_f${m.feature}`;
-                const file = join(options.out, `${names[i]}_${slug(b.label)}${feature}_c${cls}.png`);
+                const file = join(
+                  options.out,
+                  `${names[i]}_${slug(b.label)}${feature}_c${cls}${regionTag}.png`,
+                );
                 await writePNG(file, m.image);
                 written.push(file);
               }

@@ -31,8 +31,15 @@ export interface LoadedModel {
   readonly label: string;
   /** The class names, when known (the demo's shapes, ImageNet for 1000 classes). */
   readonly classNames: readonly string[] | undefined;
-  /** Outputs of the model. */
+  /** Outputs of the model: classes per sample (classification) or per pixel (segmentation). */
   readonly numClasses: number;
+  /**
+   * `classification`: output `[batch, classes]`; `segmentation`: per-pixel logits `[batch, height, width, classes]`,
+   * explained for a region (`--region`).
+   */
+  readonly task: 'classification' | 'segmentation';
+  /** Segmentation: the output's height and width (the coordinates of `--region`). */
+  readonly outputSize?: readonly [height: number, width: number];
   /** Input height, width and channels. */
   readonly inputSize: readonly [height: number, width: number, channels: number];
   /** How images are turned into inputs. */
@@ -73,9 +80,12 @@ function rangeOf(p: Preprocessing, channels: number): { low: number[]; high: num
 }
 
 function lastSpatialLayer(model: tf.LayersModel): string | undefined {
-  const nodes = readGraph(model).nodes;
+  const graph = readGraph(model);
+  const nodes = graph.nodes;
   for (let i = nodes.length - 1; i >= 0; i--) {
     const node = nodes[i]!;
+    // a segmentation's per-pixel classifier (its output layer) is no feature layer
+    if (graph.output.kind === 'layer' && graph.output.index === i) continue;
     const shape = node.layer.outputShape as (number | null)[];
     if (/Conv2D$/.test(node.className) && shape.length === 4) return node.name;
   }
@@ -100,21 +110,24 @@ function describe(
     throw new CliError(
       `${label} takes inputs of shape [${inShape.map((d) => d ?? 'null').join(', ')}]; xai explains image models with input [batch, height, width, 1 or 3]`,
     );
-  if (outShape.length !== 2 || !outShape[1])
+  const segmentation = outShape.length === 4 && !!outShape[1] && !!outShape[2] && !!outShape[3];
+  if (!segmentation && (outShape.length !== 2 || !outShape[1]))
     throw new CliError(
-      `${label} outputs shape [${outShape.map((d) => d ?? 'null').join(', ')}]; xai explains classifiers with output [batch, classes]`,
+      `${label} outputs shape [${outShape.map((d) => d ?? 'null').join(', ')}]; xai explains classifiers with output [batch, classes] and segmentations with per-pixel output [batch, height, width, classes]`,
     );
   if ((preprocessing === 'torchvision' || preprocessing === 'keras') && (c !== 3 || h !== w))
     throw new CliError(
       `--preprocess ${preprocessing} needs a square RGB input, but ${label} takes ${h}×${w}×${c}; use unit or raw`,
     );
-  const numClasses = outShape[1];
+  const numClasses = segmentation ? outShape[3]! : outShape[1]!;
   const names = classNames ?? (numClasses === IMAGENET_CLASSES.length ? IMAGENET_CLASSES : undefined);
   return {
     model,
     label,
     classNames: names,
     numClasses,
+    task: segmentation ? 'segmentation' : 'classification',
+    ...(segmentation ? { outputSize: [outShape[1]!, outShape[2]!] as const } : {}),
     inputSize: [h, w, c],
     preprocessing,
     inputRange: rangeOf(preprocessing, c),

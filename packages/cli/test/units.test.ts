@@ -22,6 +22,7 @@ function fakeModel(
     label: 'test',
     classNames: undefined,
     numClasses: 2,
+    task: 'classification',
     inputSize,
     preprocessing,
     inputRange: { low: [0], high: [1] },
