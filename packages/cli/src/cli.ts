@@ -26,6 +26,21 @@ function integer(what: string, min: number) {
   };
 }
 
+function region(value: string): [number, number, number, number] {
+  const parts = value.split(',').map((s) => s.trim());
+  const n = parts.map(Number);
+  if (parts.length !== 4 || parts.some((s) => !/^\d+$/.test(s)))
+    throw new InvalidArgumentError(
+      'give the region as x0,y0,x1,y1: four pixel coordinates of the output, ends exclusive, such as 8,4,24,20.',
+    );
+  const [x0, y0, x1, y1] = n as [number, number, number, number];
+  if (x1 <= x0 || y1 <= y0)
+    throw new InvalidArgumentError(
+      `the region ${value} is empty: x1 must exceed x0 and y1 must exceed y0 (ends exclusive).`,
+    );
+  return [x0, y0, x1, y1];
+}
+
 function idList(value: string): number[] {
   const ids = value.split(',').map((s) => s.trim());
   if (ids.length === 0 || ids.some((s) => !/^\d+$/.test(s)))
@@ -79,6 +94,12 @@ function program(io: CliIO, outcome: Outcome): Command {
     .option('--composite <name>', `LRP/CRP preset: ${COMPOSITES.join(', ')} (default ${DEFAULT_COMPOSITE})`)
     .addOption(new Option('--class <index>', 'explain this 0-based class').argParser(integer('a class', 0)))
     .addOption(
+      new Option(
+        '--region <x0,y0,x1,y1>',
+        'segmentation models: explain this region of the output (pixels, ends exclusive; default: the whole output)',
+      ).argParser(region),
+    )
+    .addOption(
       new Option('--top <k>', 'explain the k most likely classes (default 1)')
         .argParser(integer('--top', 1))
         .conflicts('class'),
@@ -125,6 +146,7 @@ function program(io: CliIO, outcome: Outcome): Command {
           colormap: opts.colormap as string | undefined,
           preprocess: opts.preprocess as Preprocessing | undefined,
           samples: opts.samples as number | undefined,
+          region: opts.region as [number, number, number, number] | undefined,
           out: opts.out as string,
         },
         io,
