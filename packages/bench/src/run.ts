@@ -28,6 +28,7 @@ import {
   EpsilonPlusFlat,
   LRP,
 } from '@xai-ts/lrp';
+import { concepts } from './concepts.js';
 import { randomVgg16 } from './vgg16.js';
 
 interface Result {
@@ -240,6 +241,7 @@ async function main(): Promise<void> {
     }
     x.dispose();
   }
+  if (!only || only.split(',').includes('concepts')) results.push(...(await concepts({ backend, threads, runs })));
   if (values.json) {
     writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
     console.log(`wrote ${values.json}`);
