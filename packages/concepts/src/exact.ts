@@ -5,7 +5,16 @@
 const SCALE_BITS = 149n;
 const view = new DataView(new ArrayBuffer(4));
 
-/** `value` (rounded to float32) as an integer count of 2^-149. */
+/**
+ * `value` (rounded to float32) as an exact integer count of 2^-149: the unit of the store's per-class sums, whose
+ * addition is associative.
+ *
+ * @throws RangeError for NaN or ±Infinity
+ * @example
+ * ```ts
+ * exactUnits(1) + exactUnits(2 ** -149); // 2n ** 149n + 1n
+ * ```
+ */
 export function exactUnits(value: number): bigint {
   view.setFloat32(0, value);
   const bits = view.getUint32(0);
@@ -18,7 +27,14 @@ export function exactUnits(value: number): bigint {
   return sign * (BigInt(0x800000 + fraction) << BigInt(exponent - 1));
 }
 
-/** An exact sum (in units of 2^-149) as the nearest double. */
+/**
+ * An exact sum in units of 2^-149 as a number (rounded to 64 significant bits, then to a double).
+ *
+ * @example
+ * ```ts
+ * unitsToNumber(exactUnits(0.1) + exactUnits(0.2)); // 0.30000000447034836 (the float32 values' exact sum)
+ * ```
+ */
 export function unitsToNumber(units: bigint): number {
   if (units === 0n) return 0;
   const negative = units < 0n;

@@ -92,6 +92,10 @@ export function defaultConceptLayers(graph: LayerGraph): string[] {
  * Resolves layer names against the graph and reads their output geometry.
  *
  * @throws {@link ConceptLayerError} for an unknown name, a duplicate, or an output that is neither `[h, w, c]` nor `[c]`
+ * @example
+ * ```ts
+ * conceptLayers(readGraph(model), ['conv2', 'fc1']); // conv2: 16×16×32; fc1: 1×1×64
+ * ```
  */
 export function conceptLayers(graph: LayerGraph, names: readonly string[]): ConceptLayer[] {
   if (names.length === 0) throw new ConceptLayerError('give at least one layer to mine');

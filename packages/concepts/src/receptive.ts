@@ -135,8 +135,7 @@ function spanBack(
 }
 
 function spatialShape(shape: readonly (number | null)[] | undefined): [number, number] | undefined {
-  if (!shape || shape.length !== 4 || typeof shape[1] !== 'number' || typeof shape[2] !== 'number')
-    return undefined;
+  if (shape?.length !== 4 || typeof shape[1] !== 'number' || typeof shape[2] !== 'number') return undefined;
   return [shape[1], shape[2]];
 }
 

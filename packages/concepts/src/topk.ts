@@ -82,7 +82,14 @@ export interface Findings {
   layers: LayerFindings[];
 }
 
-/** The order of top lists: value descending, then sample index ascending (deterministic ties). */
+/**
+ * The order of top lists: value descending, then sample index ascending (deterministic ties).
+ *
+ * @example
+ * ```ts
+ * entries.sort(compareEntries);
+ * ```
+ */
 export function compareEntries(a: TopEntry, b: TopEntry): number {
   return b.value - a.value || a.sample - b.sample;
 }
@@ -191,7 +198,14 @@ export function mergeFindings(a: Findings, b: Findings, top = Math.max(a.top, b.
   };
 }
 
-/** Findings of no samples for these layers: the identity of {@link mergeFindings}. */
+/**
+ * Findings of no samples for these layers: the identity of {@link mergeFindings}.
+ *
+ * @example
+ * ```ts
+ * const total = shards.reduce((acc, s) => mergeFindings(acc, s), emptyFindings([{ name: 'conv3', channels: 32 }], 16));
+ * ```
+ */
 export function emptyFindings(layers: readonly { name: string; channels: number }[], top: number): Findings {
   return {
     top,

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { loadDemoModel } from '@xai-ts/zoo';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -42,7 +42,10 @@ export interface MineToStoreOptions extends MinerOptions {
   dataset: ConceptDataset;
   /** The store's file: created, or resumed when it exists. */
   out: string;
-  /** Samples per shard, the unit of a commit (default 50). */
+  /**
+   * Samples per shard, the unit of a commit (default 50). Each commit rewrites the store file (sql.js keeps the
+   * database in memory), so for datasets of many thousands of samples take shards of several hundred.
+   */
   shardSize?: number;
   /**
    * Worker threads that mine shards in parallel (default 0: mine in this thread, on its TF.js backend). With
