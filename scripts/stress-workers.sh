@@ -4,7 +4,8 @@
 # process tests run dist/.
 #   scripts/stress-workers.sh [runs=30] [suite ...]
 # Suites (default: pool and workers): pool = backend-node's worker-thread pool and process tests, workers = the Web
-# Worker pool core, zoo = the download tests (local HTTP servers, timers), cli = the CLI run as a process.
+# Worker pool core, zoo = the download tests (local HTTP servers, timers), cli = the CLI run as a process, concepts =
+# concept mining on worker threads and a mining process killed and resumed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-30}
@@ -17,6 +18,7 @@ declare -A cmd=(
   [workers]="cd packages/workers && npx vitest run"
   [zoo]="cd packages/zoo && npx vitest run test/node.test.ts"
   [cli]="cd packages/cli && npx vitest run"
+  [concepts]="cd packages/concepts && npx vitest run test/store.test.ts"
 )
 
 busy=()

@@ -105,7 +105,9 @@ describe('receptive fields', () => {
   });
 
   it('are the same for max pooling as for average pooling of that geometry (the walk reads geometry, not values)', () => {
-    const make = (pool: typeof tf.layers.maxPooling2d) =>
+    const make = (
+      pool: (args: { poolSize: number; strides: number; padding: 'same'; name: string }) => tf.layers.Layer,
+    ) =>
       tf.sequential({
         layers: [
           conv({ inputShape: [12, 12, 1], padding: 'same', name: 'p1' }),

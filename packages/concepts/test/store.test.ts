@@ -18,8 +18,8 @@ beforeAll(async () => {
 });
 
 // the same run as test/fixtures/mine-child.mjs
-const N = 120;
-const SHARD = 20;
+const N = 60;
+const SHARD = 10;
 const options = (out: string, extra: Partial<MineToStoreOptions> = {}): MineToStoreOptions => ({
   model,
   modelName: 'demo',
@@ -90,7 +90,7 @@ describe('the store', () => {
     });
     const killed = await openStoreFile(out);
     expect(killed.shardsDone()).toEqual([0, 1, 2]);
-    expect(killed.samples()).toHaveLength(60);
+    expect(killed.samples()).toHaveLength(30);
     killed.close();
     const { store, minedShards, skippedShards } = await mineToStore(options(out));
     expect([minedShards, skippedShards]).toEqual([3, 3]);
@@ -125,7 +125,7 @@ describe('the store', () => {
     await expect(mineToStore(options(out, { layers: ['conv3'] }))).rejects.toThrow(StoreError);
     const store = await openStoreFile(out);
     const f = store.findings();
-    expect(() => store.commitShard({ index: 2, first: 40, count: 20 }, f, [])).toThrow(
+    expect(() => store.commitShard({ index: 2, first: 20, count: 10 }, f, [])).toThrow(
       /already in the store/,
     );
     store.close();
