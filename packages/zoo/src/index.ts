@@ -40,6 +40,12 @@ export { type DemoDataset, type DemoDatasetOptions, demoDataset } from './demo/d
 export { loadDemoModel } from './demo/model.js';
 export { DEMO_CLASS_NAMES } from './demo/shapes.js';
 export {
+  buildDemoUNet,
+  DEMO_SEGMENTATION_CLASSES,
+  demoSegmentationMaps,
+  loadDemoUNet,
+} from './demo/unet.js';
+export {
   ChecksumError,
   DownloadError,
   UnexpectedContentError,
