@@ -70,6 +70,13 @@ const conv2ds: Case[] = [
   conv2d('3×3 same dilation [2, 1], 8×7', { padding: 'same', dilationRate: [2, 1] }, [8, 7, 2]),
   conv2d('2×3 same strides [2, 1]', { kernelSize: [2, 3], padding: 'same', strides: [2, 1] }),
   conv2d('1×1', { kernelSize: 1 }),
+  conv2d('1×1 valid stride 2, odd size', { kernelSize: 1, strides: 2 }),
+  conv2d('1×1 same stride 2, even size', { kernelSize: 1, strides: 2, padding: 'same' }, [8, 8, 2]),
+  conv2d(
+    '1×1 same strides [3, 2], odd sizes',
+    { kernelSize: 1, strides: [3, 2], padding: 'same' },
+    [7, 5, 2],
+  ),
   conv2d('3×3 same without bias', { padding: 'same', useBias: false }),
   conv2d('3×3 same + relu', { padding: 'same', activation: 'relu' }),
   conv2d('3×3 valid + tanh', { activation: 'tanh' }),
