@@ -3,7 +3,10 @@
  * 224×224×3, as the median of several runs after a warm-up, and as ratios to forward passes timed alternately with them.
  *
  *   pnpm bench [--quick] [--json results.json] [--backend wasm|cpu] [--threads 2] [--batch 1,8] [--runs 5]
- *              [--only lrp,crp,gradient,smooth,autodiff] [--smoothgrad-n 50]
+ *              [--only lrp,crp,gradient,smooth,autodiff,applications] [--smoothgrad-n 50]
+ *
+ * `applications` times EpsilonPlusFlat and EpsilonGammaBox on MobileNetV2 and ResNet50 (Keras Applications
+ * topologies, random weights, canonized) at 224×224×3, batch 1, against their own forward passes.
  *
  * `smooth` times SmoothGrad(n) and SmoothDiff(n) once each (n = 50; 8 with --quick) between forward passes, after a
  * warm-up of both at n = 8 (one whole chunk of noisy copies): at n = 50 one run of SmoothGrad is about 90 forward
@@ -28,10 +31,12 @@ import {
   EpsilonPlusFlat,
   LRP,
 } from '@xai-ts/lrp';
+import { applications } from './applications.js';
 import { concepts } from './concepts.js';
 import { randomVgg16 } from './vgg16.js';
 
-interface Result {
+/** One timed entry of the bench. */
+export interface Result {
   name: string;
   backend: string;
   batch: number;
@@ -241,6 +246,8 @@ async function main(): Promise<void> {
     }
     x.dispose();
   }
+  if (!only || only.split(',').includes('applications'))
+    results.push(...(await applications({ backend, threads, runs, timeAgainstForward, time })));
   if (!only || only.split(',').includes('concepts')) results.push(...(await concepts({ backend, threads, runs })));
   if (values.json) {
     writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
