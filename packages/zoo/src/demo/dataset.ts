@@ -3,7 +3,15 @@ import { ZooError } from '../errors.js';
 import { createRng, type Rng } from './prng.js';
 import { DEMO_CLASS_NAMES, SHAPES } from './shapes.js';
 
-/** Options of {@link demoDataset}. */
+/**
+ * Options of {@link demoDataset}.
+ *
+ * @example
+ * ```ts
+ * const options: DemoDatasetOptions = { n: 100, seed: 7 };
+ * demoDataset(options);
+ * ```
+ */
 export interface DemoDatasetOptions {
   /** The number of images. */
   n: number;
@@ -13,7 +21,14 @@ export interface DemoDatasetOptions {
   size?: number;
 }
 
-/** A labelled image dataset with object masks, from {@link demoDataset}. The caller owns the tensors. */
+/**
+ * A labelled image dataset with object masks, from {@link demoDataset}. The caller owns the tensors.
+ *
+ * @example
+ * ```ts
+ * const { images, labels } = demoDataset({ n: 8, seed: 1 }); // images [8, 32, 32, 3], 8 labels
+ * ```
+ */
 export interface DemoDataset {
   /** `[n, size, size, 3]` float32 RGB images in [0, 1], NHWC. */
   images: tf.Tensor4D;

@@ -15,7 +15,14 @@ export const SHAPES = {
   },
 } as const;
 
-/** The class names of the demo dataset, in label order (label `i` is `DEMO_CLASS_NAMES[i]`). */
+/**
+ * The class names of the demo dataset, in label order (label `i` is `DEMO_CLASS_NAMES[i]`).
+ *
+ * @example
+ * ```ts
+ * DEMO_CLASS_NAMES[0]; // the name of label 0
+ * ```
+ */
 export const DEMO_CLASS_NAMES: readonly string[] = Object.freeze(Object.keys(SHAPES));
 
 // The equilateral triangle inscribed in the unit circle, one vertex up.

@@ -1,6 +1,13 @@
 import { WeightsFormatError } from '../errors.js';
 
-/** One tensor read from a weights file: its shape and its values as float32. */
+/**
+ * One tensor read from a weights file: its shape and its values as float32.
+ *
+ * @example
+ * ```ts
+ * const t: RawTensor = { shape: [2], data: new Float32Array([1, 2]) };
+ * ```
+ */
 export interface RawTensor {
   shape: number[];
   data: Float32Array;

@@ -5,6 +5,11 @@ import { ZooError } from '../errors.js';
 /**
  * Decoded pixels: `width × height` pixels of `channels` 8-bit values each (3 = RGB, 4 = RGBA), row-major.
  * A browser `ImageData` fits (it is RGBA).
+ *
+ * @example
+ * ```ts
+ * const pixels: Pixels = { width: 1, height: 1, data: new Uint8Array([255, 0, 0, 255]) }; // one red RGBA pixel
+ * ```
  */
 export interface Pixels {
   /** Width in pixels. */

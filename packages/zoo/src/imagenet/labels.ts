@@ -122,7 +122,15 @@ export const IMAGENET_CLASSES: readonly string[] = Object.freeze(
     .flatMap((line) => line.split('|')),
 );
 
-/** One entry of {@link decodePredictions}. */
+/**
+ * One entry of {@link decodePredictions}.
+ *
+ * @example
+ * ```ts
+ * const [top] = decodePredictions(logits, 1);
+ * console.log(top![0]!.name, top![0]!.probability);
+ * ```
+ */
 export interface Prediction {
   /** The 0-based class index. */
   index: number;

@@ -98,7 +98,15 @@ function normalize(x: tf.Tensor, norm: ChannelNormalization): tf.Tensor {
   });
 }
 
-/** Anything {@link preprocess} takes: decoded pixels (or `ImageData`), a `[h, w, 3]` tensor in [0, 255], or a DOM image. */
+/**
+ * Anything {@link preprocess} takes: decoded pixels (or `ImageData`), a `[h, w, 3]` tensor in [0, 255], or a DOM image.
+ *
+ * @example
+ * ```ts
+ * const input: ImageInput = decodeImage(bytes);
+ * preprocess(input);
+ * ```
+ */
 export type ImageInput =
   | Pixels
   | tf.Tensor3D
@@ -107,7 +115,15 @@ export type ImageInput =
   | ImageBitmap
   | OffscreenCanvas;
 
-/** Options of {@link preprocess}. */
+/**
+ * Options of {@link preprocess}.
+ *
+ * @example
+ * ```ts
+ * const options: PreprocessOptions = { mode: 'caffe', size: 224, resize: 256 };
+ * preprocess(decodeImage(bytes), options);
+ * ```
+ */
 export interface PreprocessOptions {
   /**
    * The weights' source, or the model loaded with them (default `torchvision`): a VGG gets its weights' source, a

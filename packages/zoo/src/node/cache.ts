@@ -29,7 +29,14 @@ export function cacheDir(dir?: string): string {
   return join(xdg || join(homedir(), '.cache'), 'xai-ts');
 }
 
-/** How a cached file is checked: by a digest its publisher pins, or by the SHA-256 measured when it was downloaded. */
+/**
+ * How a cached file is checked: by a digest its publisher pins, or by the SHA-256 measured when it was downloaded.
+ *
+ * @example
+ * ```ts
+ * const pinned = (await listCache()).filter((e) => e.pin !== undefined);
+ * ```
+ */
 export interface CachePin {
   /** The digest's algorithm. */
   algorithm: 'sha256' | 'md5';
@@ -39,7 +46,14 @@ export interface CachePin {
   from: 'publisher' | 'download';
 }
 
-/** A file in the weights cache. */
+/**
+ * A file in the weights cache.
+ *
+ * @example
+ * ```ts
+ * const [entry] = await listCache(); // name, bytes, and how it is checked
+ * ```
+ */
 export interface CacheEntry {
   /** Its name in the cache directory. */
   name: string;
@@ -54,7 +68,14 @@ export interface CacheEntry {
   pin: CachePin | undefined;
 }
 
-/** The result of checking one cached file (see {@link verifyCache}). */
+/**
+ * The result of checking one cached file (see {@link verifyCache}).
+ *
+ * @example
+ * ```ts
+ * for (const c of await verifyCache()) if (c.problem) console.log(c.name, c.problem, c.removed);
+ * ```
+ */
 export interface CacheCheck {
   /** The file. */
   entry: CacheEntry;

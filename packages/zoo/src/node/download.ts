@@ -9,7 +9,15 @@ import type { Progress } from '../vgg/vgg.js';
 import { digestName, readerOf } from './check.js';
 import { holdTempFile, removeStaleTempFiles, tempPathFor } from './temp-files.js';
 
-/** Options of {@link downloadFile}. */
+/**
+ * Options of {@link downloadFile}.
+ *
+ * @example
+ * ```ts
+ * const options: DownloadOptions = { progress: true, retries: 3 };
+ * await downloadFile(url, '/tmp/weights.h5', options);
+ * ```
+ */
 export interface DownloadOptions {
   /** The expected SHA-256 (hex); a mismatch throws {@link index!ChecksumError} and keeps nothing. */
   sha256?: string;
@@ -31,7 +39,14 @@ export interface DownloadOptions {
   backoffMs?: number;
 }
 
-/** What {@link downloadFile} measured. */
+/**
+ * What {@link downloadFile} measured.
+ *
+ * @example
+ * ```ts
+ * const { sha256 } = await downloadFile(url, '/tmp/weights.h5');
+ * ```
+ */
 export interface DownloadResult {
   /** The file's size in bytes. */
   bytes: number;

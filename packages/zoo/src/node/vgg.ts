@@ -7,6 +7,12 @@ import { type EnsureWeightsOptions, ensureWeightsFile } from './weights.js';
 /**
  * Options of the Node VGG builders: those of the browser entry plus the cache, a local path, offline mode, and the
  * download's stall timeout and retries.
+ *
+ * @example
+ * ```ts
+ * const options: NodeVggOptions = { pretrained: true, offline: true, cacheDir: '/data/xai-cache' };
+ * await vgg16(options);
+ * ```
  */
 export interface NodeVggOptions extends VggOptions, EnsureWeightsOptions {}
 

@@ -8,7 +8,15 @@ import { checkFile, type FileProblem } from './check.js';
 import { type DownloadOptions, downloadFile } from './download.js';
 import { holdTempFile, tempPathFor } from './temp-files.js';
 
-/** Options of {@link ensureWeightsFile}. */
+/**
+ * Options of {@link ensureWeightsFile}.
+ *
+ * @example
+ * ```ts
+ * const options: EnsureWeightsOptions = { offline: true, cacheDir: '/data/xai-cache' };
+ * await ensureWeightsFile(vggWeightsFile(16), options);
+ * ```
+ */
 export interface EnsureWeightsOptions extends Pick<DownloadOptions, 'stallMs' | 'retries' | 'backoffMs'> {
   /** Use this local file instead of the cache (offline use); it is checked like a cached one. */
   path?: string;

@@ -1,7 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { ZooError } from '../errors.js';
 
-/** The VGG depths of Simonyan & Zisserman (2015): configurations A (11), B (13), D (16) and E (19). */
+/**
+ * The VGG depths of Simonyan & Zisserman (2015): configurations A (11), B (13), D (16) and E (19).
+ *
+ * @example
+ * ```ts
+ * const depth: VggDepth = 16;
+ * vggWeightsFile(depth).fileName;
+ * ```
+ */
 export type VggDepth = 11 | 13 | 16 | 19;
 
 /** Convolutions per block for each depth; the five blocks have 64, 128, 256, 512 and 512 channels. */

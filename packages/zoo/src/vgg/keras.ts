@@ -6,6 +6,12 @@ import type { RawTensor } from '../formats/safetensors.js';
  * Sets a VGG's weights from a Keras weights file read by `readKerasH5`. Keras applications use the same layer names
  * and the same layouts as TF.js (HWIO kernels, fc1 rows in (H, W, C) order), so every weight is copied as it is;
  * layers the model lacks (the top, for `includeTop: false`) are ignored.
+ *
+ * @example
+ * ```ts
+ * const model = await vgg16({ weights: 'keras', init: 'zeros' });
+ * loadKerasWeights(model, await readKerasH5(bytes));
+ * ```
  */
 export function loadKerasWeights(model: tf.LayersModel, layers: Map<string, RawTensor[]>): void {
   for (const layer of model.layers) {

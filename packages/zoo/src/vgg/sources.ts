@@ -7,10 +7,23 @@ import type { VggDepth } from './architecture.js';
  *   safetensors on the Hugging Face hub; RGB in [0, 1], normalised by ImageNet mean and std.
  * - `keras`: the keras-applications HDF5 files (VGG16 and VGG19 only, no BatchNorm), converted from the original
  *   Caffe models; BGR in [0, 255] minus the Caffe channel means.
+ *
+ * @example
+ * ```ts
+ * const source: WeightSource = 'keras';
+ * await vgg16({ pretrained: true, weights: source });
+ * ```
  */
 export type WeightSource = 'torchvision' | 'keras';
 
-/** A pretrained weights file: where to get it, how to check it, what format it has. */
+/**
+ * A pretrained weights file: where to get it, how to check it, what format it has.
+ *
+ * @example
+ * ```ts
+ * const file: WeightsFile = vggWeightsFile(19, { source: 'keras' }); // its url, fileName and md5
+ * ```
+ */
 export interface WeightsFile {
   /** The weight source. */
   source: WeightSource;

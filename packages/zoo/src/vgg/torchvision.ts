@@ -15,6 +15,12 @@ import type { RawTensor } from '../formats/safetensors.js';
  * | `predictions`                | `head.fc.weight` `[1000,4096]`            | `classifier.6.weight`  | transpose                    |
  *
  * where `i` counts torchvision's `features` modules (conv, [BatchNorm,] ReLU per convolution; one MaxPool per block).
+ *
+ * @example
+ * ```ts
+ * const model = await vgg16({ init: 'zeros' });
+ * loadTorchvisionWeights(model, readSafetensors(bytes));
+ * ```
  */
 export function loadTorchvisionWeights(model: tf.LayersModel, tensors: Map<string, RawTensor>): void {
   // `index` walks torchvision's `features`: conv, [BatchNorm,] ReLU per convolution, MaxPool per block. Without

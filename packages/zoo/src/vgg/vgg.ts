@@ -7,7 +7,14 @@ import { loadKerasWeights } from './keras.js';
 import { vggWeightsFile, type WeightSource, type WeightsFile } from './sources.js';
 import { loadTorchvisionWeights } from './torchvision.js';
 
-/** Download progress: bytes received so far and the total, where the server says it. */
+/**
+ * Download progress: bytes received so far and the total, where the server says it.
+ *
+ * @example
+ * ```ts
+ * await vgg16({ pretrained: true, onProgress: ({ received, total }: Progress) => console.log(received, total) });
+ * ```
+ */
 export interface Progress {
   /** Bytes received so far. */
   received: number;
@@ -15,7 +22,15 @@ export interface Progress {
   total: number | undefined;
 }
 
-/** Weights given directly: the bytes of a weights file and the source whose layout (and preprocessing) it has. */
+/**
+ * Weights given directly: the bytes of a weights file and the source whose layout (and preprocessing) it has.
+ *
+ * @example
+ * ```ts
+ * const weights: WeightsData = { source: 'torchvision', data: bytes };
+ * await vgg16({ weights });
+ * ```
+ */
 export interface WeightsData {
   /** The layout and preprocessing of the file. */
   source: WeightSource;
@@ -23,7 +38,15 @@ export interface WeightsData {
   data: Uint8Array | ArrayBuffer;
 }
 
-/** Options of {@link vgg11}, {@link vgg13}, {@link vgg16} and {@link vgg19}. */
+/**
+ * Options of {@link vgg11}, {@link vgg13}, {@link vgg16} and {@link vgg19}.
+ *
+ * @example
+ * ```ts
+ * const options: VggOptions = { batchNorm: true, pretrained: true, includeTop: false };
+ * await vgg16(options);
+ * ```
+ */
 export interface VggOptions {
   /** Conv → BatchNorm → ReLU, as torchvision's `vggNN_bn` (default false). */
   batchNorm?: boolean;
