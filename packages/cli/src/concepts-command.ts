@@ -42,6 +42,11 @@ export interface ConceptsMineOptions {
   workers?: number | undefined;
   /** Samples per shard, the unit of a commit (default 50). */
   shardSize?: number | undefined;
+  /**
+   * Store the attribution graph of each concept on its top sample, through the mined layers below (depth 2, width
+   * 3), for the atlas (default true).
+   */
+  graphs?: boolean | undefined;
 }
 
 /**
@@ -74,6 +79,7 @@ export async function conceptsMine(io: CliIO, data: string, options: ConceptsMin
     workers: options.workers ?? 0,
     ...(loaded.classNames && !dataset.classNames ? { classNames: loaded.classNames } : {}),
     progress: io.stderr,
+    graphs: options.graphs === false ? false : { depth: 2, width: 3 },
   });
   const config = store.config()!;
   const mined = store.samples().length;
@@ -246,6 +252,7 @@ export function addConceptsCommand(root: Command, io: CliIO, exit: (code: number
         integer('--shard-size', 1),
       ),
     )
+    .option('--no-graphs', "skip the attribution graphs of each concept's top sample (stored for the atlas)")
     .requiredOption('-o, --out <store>', 'the store file (SQLite); resumed when it exists')
     .addOption(backend())
     .option('--verbose', 'print the stack trace of an error')
@@ -260,6 +267,7 @@ export function addConceptsCommand(root: Command, io: CliIO, exit: (code: number
           n: opts.n as number | undefined,
           workers: opts.workers as number | undefined,
           shardSize: opts.shardSize as number | undefined,
+          graphs: opts.graphs as boolean | undefined,
         }),
       );
     });

@@ -56,6 +56,10 @@ describe('xai concepts', () => {
     );
     const s = await openStoreFile(store);
     expect(s.shardsDone()).toEqual([0, 1, 2, 3]);
+    // the graphs of conv3's channels through conv2, on their top samples
+    expect(s.graphs().map((g) => [g.graph.layer, g.graph.channel, g.sample])).toEqual(
+      s.findings().layers[1]!.relMax.map((top, c) => ['conv3', c, top[0]!.sample]),
+    );
     expect(s.findings().layers.map((l) => l.relMax[0]!.length)).toEqual([4, 4]);
     s.close();
   });
@@ -126,6 +130,7 @@ describe('xai concepts', () => {
     expect(r.status, r.stderr).toBe(0);
     const f = await openStoreFile(out);
     expect(f.config()!.classNames).toEqual(['alpha', 'beta']);
+    expect(f.graphs()).toEqual([]); // one mined layer: no layer below it
     expect(f.samples().map((x) => [x.id, x.label])).toEqual([
       ['alpha/0.png', 0],
       ['alpha/1.png', 0],

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs';
 import { loadDemoModel } from '@xai-ts/zoo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkAtlasData } from '../src/atlas/index.js';
 import { atlasData, ConceptStore, demoConceptDataset, receptiveField, StoreError } from '../src/index.js';
 import { type MineToStoreOptions, mineToStore, openStoreFile } from '../src/node/index.js';
 
@@ -157,7 +158,34 @@ describe('the store', () => {
         expect(concept.classes[k - 1]!.mean).toBeGreaterThanOrEqual(concept.classes[k]!.mean);
     }
     expect(data.graphs).toEqual([]);
+    expect(() => checkAtlasData(data)).not.toThrow();
     store.close();
     expect(existsSync(join(dir, 'reference.sqlite'))).toBe(true);
+  });
+
+  it('adds the attribution graph of each concept on its top sample through the mined layers below, once', async () => {
+    const out = join(dir, 'graphs.sqlite');
+    copyFileSync(join(dir, 'reference.sqlite'), out);
+    const { store, minedShards } = await mineToStore(options(out, { graphs: { depth: 1, width: 2 } }));
+    expect(minedShards).toBe(0);
+    const data = atlasData(store);
+    expect(data.graphs).toHaveLength(32); // conv3's channels; conv2 is the lowest mined layer
+    const conv3 = store.findings().layers[1]!;
+    for (const g of data.graphs) {
+      expect(g.layer).toBe('conv3');
+      expect(g.sample).toBe(conv3.relMax[g.channel]![0]!.sample);
+      expect(g.nodes[0]).toMatchObject({
+        id: `conv3:${g.channel}`,
+        relevance: expect.closeTo(conv3.relMax[g.channel]![0]!.value, 4),
+      });
+      expect(g.edges).toHaveLength(2);
+      expect(g.nodes.slice(1).every((n) => n.layer === 'conv2')).toBe(true);
+    }
+    expect(() => checkAtlasData(data)).not.toThrow();
+    const before = store.dump();
+    store.close();
+    const again = await mineToStore(options(out, { graphs: { depth: 1, width: 2 } }));
+    expect(again.store.dump()).toBe(before);
+    again.store.close();
   });
 });

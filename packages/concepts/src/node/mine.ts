@@ -4,8 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { readGraph } from '@xai-ts/canonize';
+import { compositeFromSpec, LRP } from '@xai-ts/lrp';
 import type { ConceptDataset } from '../dataset.js';
 import { ConceptOptionError, ConceptsError } from '../errors.js';
+import { attributionGraph } from '../graph.js';
 import { conceptLayers, defaultConceptLayers } from '../layers.js';
 import {
   type BatchFindings,
@@ -58,6 +60,13 @@ export interface MineToStoreOptions extends MinerOptions {
   classNames?: readonly string[];
   /** Where progress goes: samples/s and ETA on a terminal, one JSON line per shard otherwise; none by default. */
   progress?: ProgressStream;
+  /**
+   * Attribution graphs to store for the atlas: for each channel of every mined layer but the lowest, the graph of
+   * the channel on its most relevant sample, through the mined layers below it (`depth` levels, default 2; `width`
+   * channels per node, default 3). Computed in this thread after the last shard; a resumed run computes the missing
+   * ones. Default: none.
+   */
+  graphs?: { depth?: number; width?: number } | false;
   /** Called after each shard is committed and saved (awaited before the next commit). */
   onShard?: (event: ShardEvent) => void | Promise<void>;
 }
@@ -228,6 +237,7 @@ export async function mineToStore(options: MineToStoreOptions): Promise<MineToSt
       );
     }
     report.finish();
+    if (options.graphs) await storeGraphs(store, model, dataset, config, options.graphs, out);
     return {
       store,
       minedShards: todo.length,
@@ -237,6 +247,53 @@ export async function mineToStore(options: MineToStoreOptions): Promise<MineToSt
   } catch (e) {
     store.close();
     throw e;
+  }
+}
+
+/** The attribution graph of every concept above the lowest mined layer on its top RelMax sample, if not stored yet. */
+async function storeGraphs(
+  store: ConceptStore,
+  model: tf.LayersModel,
+  dataset: ConceptDataset,
+  config: StoreConfig,
+  options: { depth?: number; width?: number },
+  out: string,
+): Promise<void> {
+  const have = new Set(
+    store.graphs().map(({ sample, graph }) => `${graph.layer}:${graph.channel}:${sample}`),
+  );
+  const explained = new Map(store.samples().map((s) => [s.index, s.explained]));
+  const findings = store.findings();
+  const byDepth = [...config.layers].sort((a, b) => b.index - a.index);
+  const lrp = new LRP(model, compositeFromSpec(config.composite));
+  try {
+    for (const [k, layer] of byDepth.entries()) {
+      const below = byDepth.slice(k + 1).map((l) => l.name);
+      if (below.length === 0) continue;
+      const found = findings.layers.find((l) => l.layer === layer.name)!;
+      for (let channel = 0; channel < layer.channels; channel++) {
+        const best = found.relMax[channel]![0];
+        if (!best || have.has(`${layer.name}:${channel}:${best.sample}`)) continue;
+        const { data } = await readSamples(dataset, [best.sample]);
+        const x = tf.tensor(data, [1, ...dataset.inputShape]);
+        try {
+          const graph = attributionGraph(lrp, x, {
+            layer: layer.name,
+            channel,
+            below,
+            depth: options.depth ?? 2,
+            width: options.width ?? 3,
+            target: explained.get(best.sample)!,
+          });
+          store.putGraph(best.sample, graph);
+        } finally {
+          x.dispose();
+        }
+      }
+      await saveStoreFile(store, out);
+    }
+  } finally {
+    lrp.dispose();
   }
 }
 
