@@ -29,7 +29,7 @@ export {
   mine,
 } from './mine.js';
 export { type Box, cropToBox, gradientSupport, receptiveField, receptiveFields } from './receptive.js';
-export { ConceptStore, type StoreConfig, type StoredSample } from './store.js';
+export { ConceptStore, type SqliteOptions, type StoreConfig, type StoredSample } from './store.js';
 export {
   type ClassStat,
   classMean,

@@ -88,15 +88,30 @@ const TABLES: Record<string, string> = {
   graphs: 'layer, channel, sample',
 };
 
-type InitSqlJs = (
-  config?: object,
-) => Promise<{ Database: new (data?: ArrayLike<number> | null) => Database }>;
+type InitSqlJs = (config?: {
+  locateFile?: (file: string) => string;
+}) => Promise<{ Database: new (data?: ArrayLike<number> | null) => Database }>;
 let sqlite: ReturnType<InitSqlJs> | undefined;
 
-function loadSqlite(): ReturnType<InitSqlJs> {
-  // the build with the WebAssembly inlined: no .wasm file to locate, in Node or behind a bundler
-  sqlite ??= import('sql.js/dist/sql-wasm-inline.js' as string).then((m: { default: InitSqlJs }) =>
-    m.default(),
+/**
+ * How {@link ConceptStore.open} finds SQLite's WebAssembly file. In Node it lies next to sql.js and is found alone;
+ * a browser page serves `sql-wasm-browser.wasm` (from the sql.js package's `dist/`) and says where.
+ *
+ * @example
+ * ```ts
+ * const store = await ConceptStore.open(bytes, { locateFile: (file) => `/assets/${file}` });
+ * ```
+ */
+export interface SqliteOptions {
+  /** Maps sql.js's file name (`sql-wasm.wasm`, `sql-wasm-browser.wasm`) to its URL or path. */
+  locateFile?: (file: string) => string;
+}
+
+function loadSqlite(options: SqliteOptions): ReturnType<InitSqlJs> {
+  // sql.js's Node build (dist/sql-wasm.js) finds its .wasm beside itself; bundlers take its browser build (the
+  // package's `browser` export), which loads the .wasm from where locateFile says. The first call's options stay.
+  sqlite ??= import('sql.js').then((m: { default: InitSqlJs }) =>
+    m.default(options.locateFile ? { locateFile: options.locateFile } : {}),
   );
   return sqlite;
 }
@@ -136,14 +151,15 @@ export class ConceptStore {
    * Opens a store from the bytes of a database file, or a new empty store.
    *
    * @param bytes - a database file's contents; none for a new store
+   * @param sqlite - where SQLite's WebAssembly is, in a browser (see {@link SqliteOptions})
    * @throws {@link StoreError} for bytes that are not a concept store
    * @example
    * ```ts
    * const fresh = await ConceptStore.open();
    * ```
    */
-  static async open(bytes?: Uint8Array | ArrayBuffer): Promise<ConceptStore> {
-    const SQL = await loadSqlite();
+  static async open(bytes?: Uint8Array | ArrayBuffer, sqlite: SqliteOptions = {}): Promise<ConceptStore> {
+    const SQL = await loadSqlite(sqlite);
     let db: Database;
     try {
       db = new SQL.Database(bytes ? new Uint8Array(bytes) : null);
