@@ -1,12 +1,12 @@
 import { LRP, ModelCheckError } from '@xai-ts/lrp';
 import { DEFAULT_COMPOSITE, lrpModel, makeComposite, parseComposite, releaseModel } from './analyzers.js';
 import type { CliIO } from './io.js';
-import { loadModel } from './models.js';
+import { loadModel, type Preprocessing } from './models.js';
 
 /** The options of `xai check`. */
 export interface CheckOptions {
   composite?: string | undefined;
-  preprocess?: 'unit' | 'raw' | 'torchvision' | 'keras' | undefined;
+  preprocess?: Preprocessing | undefined;
 }
 
 /**

@@ -56,7 +56,7 @@ const backendOption = () =>
 const preprocessOption = () =>
   new Option(
     '--preprocess <kind>',
-    'how images become inputs: unit (RGB/255), raw (0..255), torchvision or keras (ImageNet); default by model',
+    'how images become inputs: unit (RGB/255), raw (0..255), torchvision or keras (ImageNet), tf (-1..1); default by model',
   ).choices(PREPROCESSINGS);
 const verboseOption = () => new Option('--verbose', 'print the stack trace of an error');
 
@@ -83,12 +83,12 @@ function program(io: CliIO, outcome: Outcome): Command {
     .argument('<images...>', 'PNG or JPEG files')
     .option(
       '-m, --model <model>',
-      'demo, vgg11, vgg13, vgg16, vgg19 (_bn for BatchNorm), or a model.json',
+      'demo, unet, vgg11 ... vgg19 (_bn for BatchNorm), resnet50, resnet50v2, mobilenetv2, inceptionv3, efficientnetb0, densenet121, or a model.json',
       'demo',
     )
     .option(
       '--weights <path|url>',
-      'VGG weights: a .safetensors (torchvision/timm) or .h5 (keras) file or URL',
+      'pretrained weights: VGG a .safetensors (torchvision/timm) or .h5 (keras) file or URL; the Keras applications their ImageNet .h5 file or URL',
     )
     .option('--method <names>', `one or more of ${METHODS.join(', ')}, separated by commas`, 'lrp')
     .option('--composite <name>', `LRP/CRP preset: ${COMPOSITES.join(', ')} (default ${DEFAULT_COMPOSITE})`)
@@ -185,7 +185,10 @@ function program(io: CliIO, outcome: Outcome): Command {
   root
     .command('check')
     .description("run LRP's model check and print the layer => rule table of a composite")
-    .argument('<model>', 'demo, vgg11 ... vgg19 (_bn), or a model.json (VGG weights are not needed)')
+    .argument(
+      '<model>',
+      'demo, unet, vgg11 ... vgg19 (_bn), resnet50, resnet50v2, mobilenetv2, inceptionv3, efficientnetb0, densenet121, or a model.json (no pretrained weights are needed)',
+    )
     .option('--composite <name>', `a preset: ${COMPOSITES.join(', ')} (default ${DEFAULT_COMPOSITE})`)
     .addOption(preprocessOption())
     .addOption(backendOption())

@@ -113,12 +113,14 @@ async function datasetOf(data: string, loaded: LoadedModel, n: number | undefine
     preprocess:
       p === 'unit' || p === 'raw'
         ? p
-        : (rgb) => {
-            const norm = NORMALIZATION[p];
-            let y = rgb.mul(norm.scale);
-            if (norm.bgr) y = tf.reverse(y, -1);
-            return y.sub(tf.tensor1d(norm.mean)).div(tf.tensor1d(norm.std)) as tf.Tensor3D;
-          },
+        : p === 'tf'
+          ? (rgb) => rgb.div(127.5).sub(1) as tf.Tensor3D
+          : (rgb) => {
+              const norm = NORMALIZATION[p];
+              let y = rgb.mul(norm.scale);
+              if (norm.bgr) y = tf.reverse(y, -1);
+              return y.sub(tf.tensor1d(norm.mean)).div(tf.tensor1d(norm.std)) as tf.Tensor3D;
+            },
   });
   if (n === undefined || n >= folder.size) return folder;
   return generatorDataset({

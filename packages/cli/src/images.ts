@@ -128,7 +128,8 @@ function rgbTensor(pixels: Pixels): tf.Tensor3D {
 
 /**
  * Turns decoded pixels into the model's input: resize the shorter side and crop the centre to the input size
- * (stretch to it when the input is not square), then `unit` (/255), `raw`, or the zoo's ImageNet `preprocess`.
+ * (stretch to it when the input is not square), then `unit` (/255), `raw`, `tf` (/127.5 − 1), or the zoo's ImageNet
+ * `preprocess`.
  * One-channel models get the mean of R, G and B.
  */
 export function prepareImage(pixels: Pixels, loaded: LoadedModel): PreparedImage {
@@ -143,7 +144,12 @@ export function prepareImage(pixels: Pixels, loaded: LoadedModel): PreparedImage
   const input = tf.tidy(() => {
     if (loaded.preprocessing === 'torchvision' || loaded.preprocessing === 'keras')
       return preprocess(pixels, { weights: loaded.preprocessing, size: h });
-    const scaled = loaded.preprocessing === 'unit' ? crop.div(255) : crop.clone();
+    const scaled =
+      loaded.preprocessing === 'unit'
+        ? crop.div(255)
+        : loaded.preprocessing === 'tf'
+          ? crop.div(127.5).sub(1)
+          : crop.clone();
     return (c === 1 ? scaled.mean(-1, true) : scaled) as tf.Tensor4D;
   });
   crop.dispose();

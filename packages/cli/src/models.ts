@@ -4,24 +4,58 @@ import * as tf from '@tensorflow/tfjs';
 import { readGraph, stripSoftmax } from '@xai-ts/canonize';
 import {
   DEMO_CLASS_NAMES,
+  DEMO_SEGMENTATION_CLASSES,
   IMAGENET_CLASSES,
+  KERAS_APPLICATIONS,
+  type KerasApplication,
   loadDemoModel,
+  loadDemoUNet,
   NORMALIZATION,
+  type PreprocessMode,
   type VggDepth,
   type WeightSource,
   weightSourceOf,
 } from '@xai-ts/zoo';
-import { ensureWeightsFile, fileSystem, urlWeightsFile, vgg11, vgg13, vgg16, vgg19 } from '@xai-ts/zoo/node';
+import {
+  ensureWeightsFile,
+  fileSystem,
+  kerasApplication,
+  urlWeightsFile,
+  vgg11,
+  vgg13,
+  vgg16,
+  vgg19,
+} from '@xai-ts/zoo/node';
 import { CliError, oneLine } from './errors.js';
 
 /**
- * How images become model inputs: `unit` RGB / 255 (the demo model), `raw` RGB in 0..255, `torchvision` or
- * `keras` ImageNet normalisation (VGG).
+ * How images become model inputs: `unit` RGB / 255 (the demo models), `raw` RGB in 0..255 (EfficientNet, whose
+ * normalisation is inside the model), `torchvision` (Keras's `torch` mode: DenseNet121), `keras` (Keras's `caffe`
+ * mode: VGG, ResNet50) ImageNet normalisation, or `tf`: RGB scaled to [-1, 1] (ResNet50V2, MobileNetV2,
+ * InceptionV3).
  */
-export type Preprocessing = 'unit' | 'raw' | 'torchvision' | 'keras';
+export type Preprocessing = 'unit' | 'raw' | 'torchvision' | 'keras' | 'tf';
 
 /** The preprocessings, for option validation. */
-export const PREPROCESSINGS: readonly Preprocessing[] = ['unit', 'raw', 'torchvision', 'keras'];
+export const PREPROCESSINGS: readonly Preprocessing[] = ['unit', 'raw', 'torchvision', 'keras', 'tf'];
+
+/** The Keras applications the command knows, by their names on the command line. */
+const APPLICATIONS: Readonly<Record<string, KerasApplication>> = {
+  resnet50: 'ResNet50',
+  resnet50v2: 'ResNet50V2',
+  mobilenetv2: 'MobileNetV2',
+  inceptionv3: 'InceptionV3',
+  efficientnetb0: 'EfficientNetB0',
+  densenet121: 'DenseNet121',
+};
+
+/** The command's preprocessing for each of Keras's `preprocess_input` modes. */
+const FROM_KERAS_MODE: Readonly<Record<PreprocessMode, Preprocessing>> = {
+  caffe: 'keras',
+  torch: 'torchvision',
+  tf: 'tf',
+  none: 'raw',
+};
 
 /** A model ready to explain, with what the command needs to know about it. */
 export interface LoadedModel {
@@ -69,6 +103,7 @@ const VGG = /^vgg(11|13|16|19)(?:[-_]?(bn))?$/i;
 const BUILDERS = { 11: vgg11, 13: vgg13, 16: vgg16, 19: vgg19 } as const;
 
 function rangeOf(p: Preprocessing, channels: number): { low: number[]; high: number[] } {
+  if (p === 'tf') return { low: Array(channels).fill(-1), high: Array(channels).fill(1) };
   if (p === 'unit' || p === 'raw') {
     const high = p === 'unit' ? 1 : 255;
     return { low: Array(channels).fill(0), high: Array(channels).fill(high) };
@@ -178,8 +213,43 @@ async function isDirectory(path: string): Promise<boolean> {
  */
 export async function loadModel(spec: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   if (spec === 'demo') {
-    if (options.weights) throw new CliError('--weights is for VGG models; the demo model ships its weights');
+    if (options.weights)
+      throw new CliError('--weights is for VGG and the Keras applications; the demo model ships its weights');
     return describe(await loadDemoModel(), 'demo', options.preprocessing ?? 'unit', DEMO_CLASS_NAMES);
+  }
+  const application = APPLICATIONS[spec.toLowerCase()];
+  if (application) {
+    const info = KERAS_APPLICATIONS[application];
+    let path: string | undefined;
+    if (options.weights && !options.architectureOnly) {
+      if (/^https?:\/\//.test(options.weights))
+        path = await ensureWeightsFile(urlWeightsFile(options.weights));
+      else if (!(await isFile(options.weights)))
+        throw new CliError(
+          `no weights file at ${options.weights}: give Keras's ImageNet .h5 file of ${application} (as keras.applications downloads it), or a URL`,
+        );
+      else path = options.weights;
+    }
+    let model: tf.LayersModel;
+    try {
+      model = await kerasApplication(application, {
+        classifierActivation: null,
+        pretrained: !options.architectureOnly,
+        ...(path ? { path } : {}),
+      });
+    } catch (e) {
+      throw new CliError(`could not build ${application} with its ImageNet weights: ${oneLine(e)}`);
+    }
+    return describe(
+      model,
+      spec.toLowerCase(),
+      options.preprocessing ?? FROM_KERAS_MODE[info.preprocessing],
+      IMAGENET_CLASSES,
+    );
+  }
+  if (spec === 'unet') {
+    if (options.weights) throw new CliError('--weights is not for unet: the demo U-Net ships its weights');
+    return describe(await loadDemoUNet(), 'unet', options.preprocessing ?? 'unit', DEMO_SEGMENTATION_CLASSES);
   }
   const vgg = VGG.exec(spec);
   if (vgg) {
@@ -198,7 +268,7 @@ export async function loadModel(spec: string, options: LoadModelOptions = {}): P
   if (spec.endsWith('.json') || (await isDirectory(spec))) {
     if (options.weights)
       throw new CliError(
-        `--weights is for VGG models; ${spec} names its weight files in its weightsManifest`,
+        `--weights is for VGG and the Keras applications; ${spec} names its weight files in its weightsManifest`,
       );
     const json = spec.endsWith('.json') ? spec : join(spec, 'model.json');
     if (!(await isFile(json))) throw new CliError(`no model file at ${json}`);
@@ -228,6 +298,6 @@ export async function loadModel(spec: string, options: LoadModelOptions = {}): P
     ]);
   }
   throw new CliError(
-    `unknown model '${spec}': use demo, vgg11, vgg13, vgg16, vgg19 (add _bn for BatchNorm), or the path of a model.json`,
+    `unknown model '${spec}': use demo, unet, vgg11, vgg13, vgg16, vgg19 (add _bn for BatchNorm), ${Object.keys(APPLICATIONS).join(', ')}, or the path of a model.json`,
   );
 }

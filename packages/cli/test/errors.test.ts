@@ -124,7 +124,7 @@ const cases: [string, string[], RegExp][] = [
   [
     '--weights for the demo model',
     ['explain', image, '--weights', 'vgg16.h5'],
-    /^xai: --weights is for VGG models/,
+    /^xai: --weights is for VGG and the Keras applications/,
   ],
   [
     'a missing VGG weights file',
