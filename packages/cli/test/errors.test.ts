@@ -78,8 +78,8 @@ const cases: [string, string[], RegExp][] = [
   ],
   [
     'an unknown model name',
-    ['explain', image, '--model', 'resnet50'],
-    /^xai: unknown model 'resnet50': use demo, vgg11/,
+    ['explain', image, '--model', 'resnet18'],
+    /^xai: unknown model 'resnet18': use demo, unet, vgg11/,
   ],
   [
     'a missing model.json',
