@@ -248,7 +248,8 @@ async function main(): Promise<void> {
   }
   if (!only || only.split(',').includes('applications'))
     results.push(...(await applications({ backend, threads, runs, timeAgainstForward, time })));
-  if (!only || only.split(',').includes('concepts')) results.push(...(await concepts({ backend, threads, runs })));
+  if (!only || only.split(',').includes('concepts'))
+    results.push(...(await concepts({ backend, threads, runs })));
   if (values.json) {
     writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
     console.log(`wrote ${values.json}`);
