@@ -5,7 +5,8 @@
 #   scripts/stress-workers.sh [runs=30] [suite ...]
 # Suites (default: pool and workers): pool = backend-node's worker-thread pool and process tests, workers = the Web
 # Worker pool core, zoo = the download tests (local HTTP servers, timers), cli = the CLI run as a process, concepts =
-# concept mining on worker threads and a mining process killed and resumed.
+# concept mining on worker threads and a mining process killed and resumed, queue = concept mining through Redis with
+# worker processes, one killed mid-shard (needs redis-server).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-30}
@@ -19,6 +20,7 @@ declare -A cmd=(
   [zoo]="cd packages/zoo && npx vitest run test/node.test.ts"
   [cli]="cd packages/cli && npx vitest run"
   [concepts]="cd packages/concepts && npx vitest run test/store.test.ts"
+  [queue]="cd packages/cli && npx vitest run test/concepts-queue.test.ts"
 )
 
 busy=()

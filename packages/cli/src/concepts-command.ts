@@ -6,7 +6,9 @@ import {
   demoConceptDataset,
   generatorDataset,
 } from '@xai-ts/concepts';
-import { folderDataset, mineToStore, openStoreFile } from '@xai-ts/concepts/node';
+import { atlasData } from '@xai-ts/concepts/atlas';
+import { AtlasOutputError, writeAtlas } from '@xai-ts/concepts/atlas/node';
+import { folderDataset, mineToStore, openStoreFile, startConceptWorker } from '@xai-ts/concepts/node';
 import { compositeFromSpec, LRP } from '@xai-ts/lrp';
 import { NORMALIZATION } from '@xai-ts/zoo';
 import { type Command, InvalidArgumentError, Option } from 'commander';
@@ -47,6 +49,11 @@ export interface ConceptsMineOptions {
    * 3), for the atlas (default true).
    */
   graphs?: boolean | undefined;
+  /**
+   * Mine through this BullMQ queue on Redis (`redis://host:port`): the shards go to `xai concepts worker`s on any
+   * machines; this process reads the samples and commits the store. Default: mine here.
+   */
+  queue?: string | undefined;
 }
 
 /**
@@ -80,6 +87,17 @@ export async function conceptsMine(io: CliIO, data: string, options: ConceptsMin
     ...(loaded.classNames && !dataset.classNames ? { classNames: loaded.classNames } : {}),
     progress: io.stderr,
     graphs: options.graphs === false ? false : { depth: 2, width: 3 },
+    ...(options.queue
+      ? {
+          queue: {
+            url: options.queue,
+            onStalled: (shard: number) =>
+              io.stderr.write(
+                `xai: the worker of shard ${shard} stopped; the shard goes back to the queue\n`,
+              ),
+          },
+        }
+      : {}),
   });
   const config = store.config()!;
   const mined = store.samples().length;
@@ -188,6 +206,88 @@ export async function conceptsGraph(
   return 0;
 }
 
+/**
+ * `xai concepts worker --queue URL`: mines the shards of any `xai concepts mine --queue URL` run from the queue until
+ * stopped (Ctrl-C or SIGTERM finish the current shard, then exit 0). One JSON line per shard started and done on
+ * stdout.
+ *
+ * @param io - where to write
+ * @param options - the queue, the lock duration and the backend
+ * @param stop - resolves when the worker should stop (the command passes SIGINT/SIGTERM)
+ * @returns the exit code, 0
+ * @example
+ * ```ts
+ * await conceptsWorker(io, { queue: 'redis://10.0.0.5:6379' }, new Promise((r) => process.once('SIGTERM', r)));
+ * ```
+ */
+export async function conceptsWorker(
+  io: CliIO,
+  options: { queue: string; lockMs?: number | undefined; backend?: string | undefined },
+  stop: Promise<unknown>,
+): Promise<number> {
+  const worker = await startConceptWorker({
+    url: options.queue,
+    ...(options.backend ? { backend: options.backend } : {}),
+    ...(options.lockMs !== undefined
+      ? { lockDurationMs: options.lockMs, stalledIntervalMs: Math.max(100, Math.round(options.lockMs / 2)) }
+      : {}),
+    onEvent: (e) => io.stdout.write(`${JSON.stringify(e)}\n`),
+  });
+  io.stderr.write(`xai: concepts worker listening on ${options.queue}\n`);
+  await stop;
+  await worker.close();
+  io.stderr.write(
+    `xai: concepts worker stopped after ${worker.mined} shard${worker.mined === 1 ? '' : 's'}\n`,
+  );
+  return 0;
+}
+
+/**
+ * `xai concepts show STORE --out DIR`: writes the concept atlas of a store as a static site that opens from
+ * `file://` (index.html: every channel's top samples and crops, per-class relevance, attribution graphs, search by
+ * class; live.html: explain an image in the browser with the demo model).
+ *
+ * @param io - where to write
+ * @param storePath - a store written by `xai concepts mine`
+ * @param options - the output folder, whether to overwrite it, whether to write the live page
+ * @returns the exit code, 0
+ * @throws {@link CliError} for a missing store or an output folder that holds other files
+ * @example
+ * ```ts
+ * await conceptsShow(io, 'concepts.sqlite', { out: 'atlas' });
+ * ```
+ */
+export async function conceptsShow(
+  io: CliIO,
+  storePath: string,
+  options: { out: string; overwrite?: boolean | undefined; live?: boolean | undefined },
+): Promise<number> {
+  if (!(await stat(storePath).catch(() => undefined))?.isFile())
+    throw new CliError(`no concept store at ${storePath}`);
+  const store = await openStoreFile(storePath);
+  let data: ReturnType<typeof atlasData>;
+  try {
+    if (!store.config())
+      throw new CliError(`${storePath} holds no mining run; mine one with xai concepts mine`);
+    data = atlasData(store);
+  } finally {
+    store.close();
+  }
+  try {
+    const site = await writeAtlas(data, options.out, {
+      ...(options.overwrite ? { overwrite: true } : {}),
+      ...(options.live === false ? { live: false } : {}),
+    });
+    io.stdout.write(
+      `wrote the atlas of ${data.concepts.length} concepts (${data.layers.map((l) => l.name).join(', ')}) to ${site.index}${site.live ? ` and ${site.live}` : ''}\n`,
+    );
+  } catch (e) {
+    if (e instanceof AtlasOutputError) throw new CliError(e.message);
+    throw e;
+  }
+  return 0;
+}
+
 function integer(what: string, min: number) {
   return (value: string): number => {
     const n = Number(value);
@@ -205,7 +305,7 @@ function names(value: string): string[] {
 }
 
 /**
- * Adds `xai concepts mine` and `xai concepts graph` to the command line.
+ * Adds `xai concepts mine`, `worker`, `show` and `graph` to the command line.
  *
  * @param root - the `xai` command
  * @param io - where to write
@@ -255,6 +355,10 @@ export function addConceptsCommand(root: Command, io: CliIO, exit: (code: number
       ),
     )
     .option('--no-graphs', "skip the attribution graphs of each concept's top sample (stored for the atlas)")
+    .option(
+      '--queue <url>',
+      'mine through a BullMQ queue on Redis (redis://host:port) with xai concepts worker',
+    )
     .requiredOption('-o, --out <store>', 'the store file (SQLite); resumed when it exists')
     .addOption(backend())
     .option('--verbose', 'print the stack trace of an error')
@@ -270,6 +374,56 @@ export function addConceptsCommand(root: Command, io: CliIO, exit: (code: number
           workers: opts.workers as number | undefined,
           shardSize: opts.shardSize as number | undefined,
           graphs: opts.graphs as boolean | undefined,
+          queue: opts.queue as string | undefined,
+        }),
+      );
+    });
+  concepts
+    .command('worker')
+    .description(
+      'mine shards from a queue for xai concepts mine --queue runs, on this machine, until stopped',
+    )
+    .requiredOption('--queue <url>', 'the Redis server of the queue, redis://host:port')
+    .addOption(
+      new Option(
+        '--lock-ms <ms>',
+        "how long a dead worker's shard waits before another worker takes it (default 30000)",
+      ).argParser(integer('--lock-ms', 200)),
+    )
+    .addOption(
+      new Option('--backend <name>', 'TF.js backend to mine on (default: wasm when installed)').choices(
+        BACKENDS,
+      ),
+    )
+    .option('--verbose', 'print the stack trace of an error')
+    .action(async (opts: Record<string, unknown>) => {
+      const backendName = await selectBackend(opts.backend as string | undefined);
+      const stop = new Promise((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      exit(
+        await conceptsWorker(
+          io,
+          { queue: opts.queue as string, lockMs: opts.lockMs as number | undefined, backend: backendName },
+          stop,
+        ),
+      );
+    });
+  concepts
+    .command('show')
+    .description('write the concept atlas of a store: a static site that opens from file://')
+    .argument('<store>', 'a store written by xai concepts mine')
+    .requiredOption('-o, --out <dir>', 'the folder of the site (new or empty, or use --overwrite)')
+    .option('--overwrite', "replace the site's files in a folder that holds them")
+    .option('--no-live', 'leave out live.html, the page that explains an uploaded image in the browser')
+    .option('--verbose', 'print the stack trace of an error')
+    .action(async (storePath: string, opts: Record<string, unknown>) => {
+      exit(
+        await conceptsShow(io, storePath, {
+          out: opts.out as string,
+          overwrite: opts.overwrite as boolean | undefined,
+          live: opts.live as boolean | undefined,
         }),
       );
     });

@@ -23,6 +23,7 @@ import type { ConceptStore, StoreConfig, StoredSample } from '../store.js';
 import { openStoreFile, saveStoreFile } from './file.js';
 import { type ProgressStream, progressReporter } from './progress.js';
 import type { FromWorker, ToWorker } from './protocol.js';
+import { mineInQueue, type QueueConnection, reach, runId } from './queue.js';
 
 /**
  * Options of {@link mineToStore}.
@@ -69,6 +70,18 @@ export interface MineToStoreOptions extends MinerOptions {
   graphs?: { depth?: number; width?: number } | false;
   /** Called after each shard is committed and saved (awaited before the next commit). */
   onShard?: (event: ShardEvent) => void | Promise<void>;
+  /**
+   * Mine through a BullMQ queue on Redis instead of this machine's threads: the shards go to whatever workers
+   * (`startConceptWorker`, `xai concepts worker`) listen on the queue, on any machine; this process reads the
+   * samples, commits and saves the store as without a queue. `workers` and `backend` are then ignored. Redis is never
+   * contacted without it.
+   */
+  queue?: QueueConnection & {
+    /** Shards in the queue at once beyond those committed (default 16). */
+    window?: number;
+    /** Called when a shard's worker died (or hung) and BullMQ gave the shard back to the queue. */
+    onStalled?: (shard: number) => void;
+  };
 }
 
 /**
@@ -140,6 +153,7 @@ export async function mineToStore(options: MineToStoreOptions): Promise<MineToSt
   const workers = options.workers ?? 0;
   if (!Number.isSafeInteger(workers) || workers < 0)
     throw new ConceptOptionError(`workers must be an integer ≥ 0, got ${workers}`);
+  if (options.queue) await reach(options.queue.url); // before the store file is made
   const graph = readGraph(model);
   const layers = conceptLayers(graph, options.layers ?? defaultConceptLayers(graph));
   const classes = (model.outputs[0]!.shape.at(-1) as number | null) ?? 0;
@@ -208,7 +222,26 @@ export async function mineToStore(options: MineToStoreOptions): Promise<MineToSt
       }));
       return { indices, data, samples: stored };
     };
-    if (workers === 0) {
+    if (options.queue) {
+      const artifacts = await modelArtifacts(model);
+      const queue = options.queue;
+      await mineInQueue({
+        url: queue.url,
+        ...(queue.name ? { name: queue.name } : {}),
+        ...(queue.window ? { window: queue.window } : {}),
+        ...(queue.onStalled ? { onStalled: queue.onStalled } : {}),
+        artifacts,
+        options: minerOptions,
+        run: runId(artifacts, minerOptions, { ...config.dataset, shardSize }),
+        inputShape: dataset.inputShape,
+        todo,
+        read: async (shard) => {
+          const r = await read(shard);
+          return { indices: r.indices, data: r.data, labels: r.samples.map((x) => x.label) };
+        },
+        commit: async (shard, part) => commit(shard, (await read(shard)).samples, part),
+      });
+    } else if (workers === 0) {
       const miner = new ConceptMiner(model, minerOptions);
       try {
         for (const shard of todo) {
