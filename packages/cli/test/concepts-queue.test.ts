@@ -26,7 +26,12 @@ const RUN = [
   '16',
   '--no-graphs',
 ];
-const LOCK_MS = '5000';
+// A worker's lock must outlast its longest stretch without a pause (a batch of 32 samples, a few seconds on a loaded
+// machine): a lock that expires while its worker mines lets BullMQ give the shard to a second worker too (at least
+// once delivery; the store still commits it once). The kill test needs a short lock so that the dead worker's shard
+// comes back soon; the two-worker test, which counts how often each shard is mined, takes Redis's usual 30 s.
+const LONG_LOCK_MS = '30000';
+const SHORT_LOCK_MS = '10000';
 const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
 if (!hasRedis && process.env.CI)
   throw new Error('redis-server is missing: .ci/run installs it (apt-get install redis-server)');
@@ -106,9 +111,9 @@ async function coordinate(out: string): Promise<{ code: number; stderr: string }
   return { code: await child.ended, stderr };
 }
 
-function worker(onLine?: (line: string) => void) {
+function worker(lockMs: string, onLine?: (line: string) => void) {
   return start(
-    ['concepts', 'worker', '--queue', redis!.url, '--lock-ms', LOCK_MS, '--backend', 'cpu'],
+    ['concepts', 'worker', '--queue', redis!.url, '--lock-ms', lockMs, '--backend', 'cpu'],
     onLine,
   );
 }
@@ -146,7 +151,7 @@ describe.skipIf(!hasRedis)('xai concepts mine --queue with xai concepts worker',
   it('two workers give a store equal to a local run', async () => {
     const started: number[][] = [[], []];
     const workers = [0, 1].map((k) =>
-      worker((line) => {
+      worker(LONG_LOCK_MS, (line) => {
         const e = JSON.parse(line) as { type: string; shard: number };
         if (e.type === 'done') started[k]!.push(e.shard);
       }),
@@ -167,12 +172,12 @@ describe.skipIf(!hasRedis)('xai concepts mine --queue with xai concepts worker',
     let second: ReturnType<typeof worker> | undefined;
     // the first worker is killed (SIGKILL, no goodbye) as soon as it says it took a shard; only then the second
     // starts, so the shard cannot have been finished by anyone before
-    const first = worker((line) => {
+    const first = worker(SHORT_LOCK_MS, (line) => {
       const e = JSON.parse(line) as { type: string; shard: number };
       if (e.type === 'started' && killed === undefined) {
         killed = e.shard;
         first.kill('SIGKILL');
-        second = worker();
+        second = worker(SHORT_LOCK_MS);
       }
     });
     const { code, stderr } = await coordinate(out);
