@@ -1,3 +1,5 @@
+import { ConceptsError } from '../errors.js';
+
 /**
  * The base class of the concept atlas's errors: catch it to handle any of them.
  *
@@ -11,12 +13,8 @@
  * }
  * ```
  */
-export class AtlasError extends Error {
-  /** @param message - what was wrong, where, and what to do */
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
+export class AtlasError extends ConceptsError {
+  override name = 'AtlasError';
 }
 
 /**
@@ -32,7 +30,9 @@ export class AtlasError extends Error {
  * }
  * ```
  */
-export class AtlasDataError extends AtlasError {}
+export class AtlasDataError extends AtlasError {
+  override name = 'AtlasDataError';
+}
 
 /**
  * The atlas cannot be written where it was asked to go: the folder exists and is not empty (pass
@@ -48,6 +48,7 @@ export class AtlasDataError extends AtlasError {}
  * ```
  */
 export class AtlasOutputError extends AtlasError {
+  override name = 'AtlasOutputError';
   /**
    * Why: `'not-empty'` (the folder holds files and `overwrite` was not set), `'not-a-folder'` (the path or a parent
    * is a file), `'assets-missing'` (the built page scripts are not there: build `@xai-ts/concepts` first).
