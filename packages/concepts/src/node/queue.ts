@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
+// the zoo registers its own layer classes (EfficientNet's Normalization), which saved models of its applications use
+import '@xai-ts/zoo';
 import { ConceptsError } from '../errors.js';
 import { type BatchFindings, ConceptMiner, type MinerOptions } from '../mine.js';
 import { type ClassStat, type Findings, mergeFindings } from '../topk.js';

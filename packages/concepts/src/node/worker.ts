@@ -4,6 +4,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
+// the zoo registers its own layer classes (EfficientNet's Normalization), which saved models of its applications use
+import '@xai-ts/zoo';
 import { ConceptMiner } from '../mine.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
