@@ -69,6 +69,18 @@ const conv2ds: Case[] = [
   conv2d('3×3 valid dilation 2', { dilationRate: 2 }),
   conv2d('3×3 same dilation [2, 1], 8×7', { padding: 'same', dilationRate: [2, 1] }, [8, 7, 2]),
   conv2d('2×3 same strides [2, 1]', { kernelSize: [2, 3], padding: 'same', strides: [2, 1] }),
+  conv2d(
+    '7×7 valid stride 2 (ResNet conv1 after its padding), 11×11',
+    { kernelSize: 7, strides: 2 },
+    [11, 11, 3],
+  ),
+  conv2d('3×3 valid stride 3 (kernel = stride)', { strides: 3 }, [9, 10, 2]),
+  conv2d(
+    '2×2 same stride 3 (kernel < stride: phases without taps)',
+    { kernelSize: 2, strides: 3, padding: 'same' },
+    [8, 7, 2],
+  ),
+  conv2d('5×3 same strides [2, 3]', { kernelSize: [5, 3], strides: [2, 3], padding: 'same' }, [9, 8, 2]),
   conv2d('1×1', { kernelSize: 1 }),
   conv2d('1×1 valid stride 2, odd size', { kernelSize: 1, strides: 2 }),
   conv2d('1×1 same stride 2, even size', { kernelSize: 1, strides: 2, padding: 'same' }, [8, 8, 2]),
