@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { buildDemoModel } from '../dist/demo/architecture.js';
 import { demoDataset } from '../dist/demo/dataset.js';
+import { registerWasmConvGrads } from './wasm-conv-grads.mjs';
 
 // Every epoch sees fresh images (seed 1000 + epoch), so the model cannot memorise a fixed training set.
 const TRAIN_N = Number(process.env.DEMO_TRAIN_N ?? 12000);
@@ -18,7 +19,7 @@ const BATCH = 32;
 const OUT =
   process.env.DEMO_OUT ?? fileURLToPath(new URL('../src/demo/weights.generated.ts', import.meta.url));
 
-registerWasmConvFilterGrad();
+registerWasmConvGrads();
 await tf.setBackend(process.env.DEMO_BACKEND ?? 'wasm');
 await tf.ready();
 const started = Date.now();
@@ -80,88 +81,5 @@ function accuracy(m, data) {
     let hits = 0;
     for (let i = 0; i < pred.length; i++) if (pred[i] === data.labels[i]) hits++;
     return hits / pred.length;
-  });
-}
-
-// The wasm backend of TF.js 4.22 lacks Conv2DBackpropFilter, the kernel training a Conv2D needs, and its
-// Conv2DBackpropInput is slow. Register both as compositions of wasm's own (fast) kernels, for stride 1, no
-// dilation, NHWC (what the demo CNN uses), with the padding of the forward convolution at top/left:
-// dW[i, j, c, o] = sum over b, y, x of xPadded[b, y + i, x + j, c] * dy[b, y, x, o]: a valid convolution of x
-//   (batch and channel axes swapped) with dy as the filter;
-// dx = a valid convolution of dy, padded by k - 1 - top, with the kernel flipped in space and in/out swapped.
-function registerWasmConvFilterGrad() {
-  const call = (backend, name, inputs, attrs) =>
-    tf.getKernel(name, 'wasm').kernelFunc({ inputs, backend, attrs });
-  const conv = (backend, x, filter) =>
-    call(
-      backend,
-      'Conv2D',
-      { x, filter },
-      { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] },
-    );
-  const check = ({ strides, dataFormat, dilations }) => {
-    const s = typeof strides === 'number' ? [strides, strides] : strides;
-    const d =
-      dilations === undefined ? [1, 1] : typeof dilations === 'number' ? [dilations, dilations] : dilations;
-    if (s[0] !== 1 || s[1] !== 1 || d[0] !== 1 || d[1] !== 1 || dataFormat !== 'NHWC')
-      throw new Error(`train-demo's conv gradients handle stride 1, dilation 1, NHWC only`);
-  };
-  const topLeft = (pad, kh, kw) => {
-    if (pad === 'same') return [Math.floor((kh - 1) / 2), Math.floor((kw - 1) / 2)];
-    if (pad === 'valid') return [0, 0];
-    if (Array.isArray(pad)) return [pad[1][0], pad[2][0]];
-    throw new Error(`train-demo's conv gradients: unsupported pad ${pad}`);
-  };
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropFilter',
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      check(attrs);
-      const { x, dy } = inputs;
-      const [kh, kw] = attrs.filterShape;
-      const [top, left] = topLeft(attrs.pad, kh, kw);
-      const [, h, w] = x.shape;
-      const [, ho, wo] = dy.shape;
-      const paddings = [
-        [0, 0],
-        [top, ho + kh - 1 - h - top],
-        [left, wo + kw - 1 - w - left],
-        [0, 0],
-      ];
-      const padded = call(backend, 'PadV2', { x }, { paddings, constantValue: 0 });
-      const xT = call(backend, 'Transpose', { x: padded }, { perm: [3, 1, 2, 0] });
-      const dyT = call(backend, 'Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
-      const out = conv(backend, xT, dyT);
-      const dw = call(backend, 'Transpose', { x: out }, { perm: [1, 2, 0, 3] });
-      for (const t of [padded, xT, dyT, out]) backend.disposeData(t.dataId);
-      return dw;
-    },
-  });
-  tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropInput',
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      check(attrs);
-      const { dy, filter } = inputs;
-      const [kh, kw] = filter.shape;
-      const [top, left] = topLeft(attrs.pad, kh, kw);
-      const [, h, w] = attrs.inputShape;
-      const [, ho, wo] = dy.shape;
-      const pt = kh - 1 - top;
-      const pl = kw - 1 - left;
-      const paddings = [
-        [0, 0],
-        [pt, h + kh - 1 - ho - pt],
-        [pl, w + kw - 1 - wo - pl],
-        [0, 0],
-      ];
-      const padded = call(backend, 'PadV2', { x: dy }, { paddings, constantValue: 0 });
-      const flipped = call(backend, 'Reverse', { x: filter }, { dims: [0, 1] });
-      const swapped = call(backend, 'Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
-      const dx = conv(backend, padded, swapped);
-      for (const t of [padded, flipped, swapped]) backend.disposeData(t.dataId);
-      return dx;
-    },
   });
 }
