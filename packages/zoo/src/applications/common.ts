@@ -141,6 +141,48 @@ export class RandomInit {
   }
 }
 
+/** What a Keras Applications builder starts from: its options resolved and checked, its initialisers, its input. */
+export interface ApplicationStart {
+  /** Output classes of `predictions` (default 1000). */
+  readonly classes: number;
+  /** Whether the head is included (default true). */
+  readonly includeTop: boolean;
+  /** `predictions`' activation (default `softmax`; `null` gives logits). */
+  readonly classifierActivation: ClassifierActivation;
+  /** The checked input shape `[height, width, channels]`. */
+  readonly shape: [number, number, number];
+  /** The seeded initialisers. */
+  readonly init: RandomInit;
+  /** The model's input, named `input_layer` as in Keras 3. */
+  readonly input: tf.SymbolicTensor;
+}
+
+/**
+ * Resolves and checks the options every application shares (input shape against the model's least size, classes,
+ * pooling), and makes the initialisers and the input.
+ *
+ * @throws {@link ZooError} for an input shape, class count or pooling the model cannot take
+ */
+export function startApplication(
+  options: ApplicationOptions,
+  model: string,
+  defaultShape: readonly [number, number, number],
+  minSize: number,
+): ApplicationStart {
+  const classes = options.classes ?? 1000;
+  const shape = checkInputShape(options.inputShape ?? defaultShape, minSize, model);
+  checkHead(classes, options.pooling, model);
+  return {
+    classes,
+    includeTop: options.includeTop ?? true,
+    classifierActivation:
+      options.classifierActivation === undefined ? 'softmax' : options.classifierActivation,
+    shape,
+    init: new RandomInit(options.seed),
+    input: tf.input({ shape, name: 'input_layer' }),
+  };
+}
+
 /** Checks an input shape: three positive integers, height and width at least `minSize`. */
 export function checkInputShape(
   shape: readonly number[],

@@ -2,11 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import {
   type ApplicationOptions,
   call,
-  checkHead,
-  checkInputShape,
   head,
   kerasNamer,
-  RandomInit,
+  type RandomInit,
+  startApplication,
 } from './common.js';
 import { resNetBn } from './resnet50.js';
 
@@ -85,16 +84,13 @@ function transitionBlock(x: tf.SymbolicTensor, name: string, init: RandomInit): 
  * ```
  */
 export function denseNet121(options: DenseNet121Options = {}): tf.LayersModel {
-  const classes = options.classes ?? 1000;
-  const includeTop = options.includeTop ?? true;
-  const classifierActivation =
-    options.classifierActivation === undefined ? 'softmax' : options.classifierActivation;
-  const shape = checkInputShape(options.inputShape ?? [224, 224, 3], 32, 'DenseNet121');
-  checkHead(classes, options.pooling, 'DenseNet121');
-  const init = new RandomInit(options.seed);
+  const { classes, includeTop, classifierActivation, init, input } = startApplication(
+    options,
+    'DenseNet121',
+    [224, 224, 3],
+    32,
+  );
   const auto = kerasNamer();
-
-  const input = tf.input({ shape, name: 'input_layer' });
   let x = call(
     tf.layers.zeroPadding2d({
       name: auto('zero_padding2d'),

@@ -2,11 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import {
   type ApplicationOptions,
   call,
-  checkHead,
-  checkInputShape,
   head,
   kerasNamer,
-  RandomInit,
+  type RandomInit,
+  startApplication,
 } from './common.js';
 import { Normalization } from './normalization.js';
 
@@ -170,16 +169,13 @@ function block(
  * ```
  */
 export function efficientNetB0(options: EfficientNetB0Options = {}): tf.LayersModel {
-  const classes = options.classes ?? 1000;
-  const includeTop = options.includeTop ?? true;
-  const classifierActivation =
-    options.classifierActivation === undefined ? 'softmax' : options.classifierActivation;
-  const shape = checkInputShape(options.inputShape ?? [224, 224, 3], 32, 'EfficientNetB0');
-  checkHead(classes, options.pooling, 'EfficientNetB0');
-  const init = new RandomInit(options.seed);
+  const { classes, includeTop, classifierActivation, init, input } = startApplication(
+    options,
+    'EfficientNetB0',
+    [224, 224, 3],
+    32,
+  );
   const auto = kerasNamer();
-
-  const input = tf.input({ shape, name: 'input_layer' });
   let x = call(tf.layers.rescaling({ name: auto('rescaling'), scale: 1 / 255 }), input);
   x = call(new Normalization({ name: 'normalization', mean: MEAN_RGB, variance: STDDEV_RGB }), x);
   x = call(

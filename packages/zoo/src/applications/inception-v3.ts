@@ -2,11 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import {
   type ApplicationOptions,
   call,
-  checkHead,
-  checkInputShape,
   head,
   kerasNamer,
-  RandomInit,
+  type RandomInit,
+  startApplication,
 } from './common.js';
 
 /**
@@ -115,16 +114,13 @@ class Builder {
  * ```
  */
 export function inceptionV3(options: InceptionV3Options = {}): tf.LayersModel {
-  const classes = options.classes ?? 1000;
-  const includeTop = options.includeTop ?? true;
-  const classifierActivation =
-    options.classifierActivation === undefined ? 'softmax' : options.classifierActivation;
-  const shape = checkInputShape(options.inputShape ?? [299, 299, 3], 75, 'InceptionV3');
-  checkHead(classes, options.pooling, 'InceptionV3');
-  const init = new RandomInit(options.seed);
+  const { classes, includeTop, classifierActivation, init, input } = startApplication(
+    options,
+    'InceptionV3',
+    [299, 299, 3],
+    75,
+  );
   const b = new Builder(init);
-
-  const input = tf.input({ shape, name: 'input_layer' });
   let x = b.convBn(input, 32, 3, 3, 'valid', 2);
   x = b.convBn(x, 32, 3, 3, 'valid');
   x = b.convBn(x, 64, 3, 3);

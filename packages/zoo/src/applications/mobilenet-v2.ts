@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ZooError } from '../errors.js';
-import { type ApplicationOptions, call, checkHead, checkInputShape, head, RandomInit } from './common.js';
+import { type ApplicationOptions, call, head, type RandomInit, startApplication } from './common.js';
 
 /**
  * Options of {@link mobileNetV2}.
@@ -180,17 +180,16 @@ const BLOCKS: readonly (readonly [number, 1 | 2, number])[] = [
  */
 export function mobileNetV2(options: MobileNetV2Options = {}): tf.LayersModel {
   const alpha = options.alpha ?? 1.0;
-  const classes = options.classes ?? 1000;
-  const includeTop = options.includeTop ?? true;
-  const classifierActivation =
-    options.classifierActivation === undefined ? 'softmax' : options.classifierActivation;
   if (!Number.isFinite(alpha) || alpha <= 0)
     throw new ZooError(`MobileNetV2's alpha must be positive, got ${alpha}`);
-  const [height, width, channels] = checkInputShape(options.inputShape ?? [224, 224, 3], 32, 'MobileNetV2');
-  checkHead(classes, options.pooling, 'MobileNetV2');
-  const init = new RandomInit(options.seed);
+  const { classes, includeTop, classifierActivation, shape, init, input } = startApplication(
+    options,
+    'MobileNetV2',
+    [224, 224, 3],
+    32,
+  );
+  const [height] = shape;
 
-  const input = tf.input({ shape: [height, width, channels], name: 'input_layer' });
   let x = call(
     tf.layers.conv2d({
       name: 'Conv1',

@@ -2,11 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import {
   type ApplicationOptions,
   call,
-  checkHead,
-  checkInputShape,
   head,
   kerasNamer,
-  RandomInit,
+  type RandomInit,
+  startApplication,
 } from './common.js';
 import { resNetBn, resNetConv } from './resnet50.js';
 
@@ -86,16 +85,13 @@ function residualBlockV2(
  * ```
  */
 export function resNet50V2(options: ResNet50V2Options = {}): tf.LayersModel {
-  const classes = options.classes ?? 1000;
-  const includeTop = options.includeTop ?? true;
-  const classifierActivation =
-    options.classifierActivation === undefined ? 'softmax' : options.classifierActivation;
-  const shape = checkInputShape(options.inputShape ?? [224, 224, 3], 32, 'ResNet50V2');
-  checkHead(classes, options.pooling, 'ResNet50V2');
-  const init = new RandomInit(options.seed);
+  const { classes, includeTop, classifierActivation, init, input } = startApplication(
+    options,
+    'ResNet50V2',
+    [224, 224, 3],
+    32,
+  );
   const auto = kerasNamer();
-
-  const input = tf.input({ shape, name: 'input_layer' });
   let x = call(
     tf.layers.zeroPadding2d({
       name: 'conv1_pad',

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type ApplicationOptions, call, checkHead, checkInputShape, head, RandomInit } from './common.js';
+import { type ApplicationOptions, call, head, type RandomInit, startApplication } from './common.js';
 
 /**
  * Options of {@link resNet50}: those all applications share.
@@ -93,15 +93,12 @@ function residualBlockV1(
  * ```
  */
 export function resNet50(options: ResNet50Options = {}): tf.LayersModel {
-  const classes = options.classes ?? 1000;
-  const includeTop = options.includeTop ?? true;
-  const classifierActivation =
-    options.classifierActivation === undefined ? 'softmax' : options.classifierActivation;
-  const shape = checkInputShape(options.inputShape ?? [224, 224, 3], 32, 'ResNet50');
-  checkHead(classes, options.pooling, 'ResNet50');
-  const init = new RandomInit(options.seed);
-
-  const input = tf.input({ shape, name: 'input_layer' });
+  const { classes, includeTop, classifierActivation, init, input } = startApplication(
+    options,
+    'ResNet50',
+    [224, 224, 3],
+    32,
+  );
   let x = call(
     tf.layers.zeroPadding2d({
       name: 'conv1_pad',
