@@ -225,6 +225,7 @@ export async function mineToStore(options: MineToStoreOptions): Promise<MineToSt
     if (options.queue) {
       const artifacts = await modelArtifacts(model);
       const queue = options.queue;
+      const waiting = new Map<number, Omit<StoredSample, 'predicted' | 'explained'>[]>();
       await mineInQueue({
         url: queue.url,
         ...(queue.name ? { name: queue.name } : {}),
@@ -235,11 +236,17 @@ export async function mineToStore(options: MineToStoreOptions): Promise<MineToSt
         run: runId(artifacts, minerOptions, { ...config.dataset, shardSize }),
         inputShape: dataset.inputShape,
         todo,
+        // a shard's samples wait here from its enqueueing to its commit (at most `window` shards)
         read: async (shard) => {
           const r = await read(shard);
+          waiting.set(shard, r.samples);
           return { indices: r.indices, data: r.data, labels: r.samples.map((x) => x.label) };
         },
-        commit: async (shard, part) => commit(shard, (await read(shard)).samples, part),
+        commit: async (shard, part) => {
+          const samples = waiting.get(shard)!;
+          waiting.delete(shard);
+          await commit(shard, samples, part);
+        },
       });
     } else if (workers === 0) {
       const miner = new ConceptMiner(model, minerOptions);
