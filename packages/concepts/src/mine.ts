@@ -217,13 +217,7 @@ export class ConceptMiner {
       } finally {
         x.dispose();
       }
-      total = total
-        ? {
-            findings: mergeFindings(total.findings, part.findings, this.top),
-            predicted: [...total.predicted, ...part.predicted],
-            explained: [...total.explained, ...part.explained],
-          }
-        : part;
+      total = total ? appendBatch(total, part, this.top) : part;
     }
     return (
       total ?? {
@@ -248,6 +242,23 @@ export class ConceptMiner {
   dispose(): void {
     this.lrp.dispose();
   }
+}
+
+/**
+ * The findings of two consecutive batches as one: top lists and class statistics merged exactly, the per-sample
+ * classes concatenated in order.
+ *
+ * @example
+ * ```ts
+ * const both = appendBatch(first, second, miner.top);
+ * ```
+ */
+export function appendBatch(a: BatchFindings, b: BatchFindings, top: number): BatchFindings {
+  return {
+    findings: mergeFindings(a.findings, b.findings, top),
+    predicted: [...a.predicted, ...b.predicted],
+    explained: [...a.explained, ...b.explained],
+  };
 }
 
 /**

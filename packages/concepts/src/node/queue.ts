@@ -3,8 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 // the zoo registers its own layer classes (EfficientNet's Normalization), which saved models of its applications use
 import '@xai-ts/zoo';
 import { ConceptsError } from '../errors.js';
-import { type BatchFindings, ConceptMiner, type MinerOptions } from '../mine.js';
-import { type ClassStat, type Findings, mergeFindings } from '../topk.js';
+import { appendBatch, type BatchFindings, ConceptMiner, type MinerOptions } from '../mine.js';
+import type { ClassStat, Findings } from '../topk.js';
 
 // Concept mining over machines through a BullMQ queue on Redis. The coordinator (mineToStore with `queue`) puts the
 // run's model and options under a Redis key and each shard's samples in a job; workers (startConceptWorker, `xai
@@ -468,13 +468,7 @@ export async function startConceptWorker(o: ConceptWorkerOptions): Promise<Conce
             indices.slice(start, end),
             labels.slice(start, end),
           );
-          total = total
-            ? {
-                findings: mergeFindings(total.findings, part.findings, miner.top),
-                predicted: [...total.predicted, ...part.predicted],
-                explained: [...total.explained, ...part.explained],
-              }
-            : part;
+          total = total ? appendBatch(total, part, miner.top) : part;
           await new Promise((resolve) => setImmediate(resolve)); // lets the lock renewal run
         }
         mined++;
