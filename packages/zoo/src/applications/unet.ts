@@ -9,7 +9,7 @@ import { call, checkInputShape, RandomInit } from './common.js';
  * @example
  * ```ts
  * const upsampling: UNetUpsampling = 'bilinear';
- * uNet({ upsampling }).getLayer('dec0_up').getClassName(); // 'UpSampling2D'
+ * uNet({ upsampling, depth: 2, filters: 8 }).getLayer('dec0_up').getClassName(); // 'UpSampling2D'
  * ```
  */
 export type UNetUpsampling = 'transpose' | 'nearest' | 'bilinear';
