@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { positiveMask } from './ops/masks.js';
 
 /**
  * How LRP treats an activation function: `relu` — as ReLU (standalone: `R_in = a ⊙ 1[a>0] ⊙ R / stab(relu(a))`
@@ -130,7 +131,7 @@ const builtins: ActivationFunction[] = [
   fn(
     'relu6',
     (z) => tf.tidy(() => tf.minimum(6, tf.relu(z))),
-    (_z, y, s) => mask(tf.logicalAnd(tf.greater(y, 0), tf.less(y, 6)), s),
+    (_z, y, s) => tf.tidy(() => tf.mul(s, tf.mul(positiveMask(y), positiveMask(tf.sub(6, y))))),
     { nonNegative: true, relevance: 'relu' },
   ),
   fn(

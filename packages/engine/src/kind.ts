@@ -75,6 +75,13 @@ export type RelevanceRole =
       readonly forward?: (inputs: readonly tf.Tensor[]) => tf.Tensor;
       /** Its vector-Jacobian product. */
       readonly vjp?: (inputs: readonly tf.Tensor[], s: tf.Tensor) => tf.Tensor[];
+      /**
+       * The function is elementwise on one input and positively homogeneous of degree 1 (`a·f'(a) = f(a)`, as ReLU),
+       * so that `ã ⊙ vjp(q) = f(ã) ⊙ q`: rules then skip the vector-Jacobian product.
+       */
+      readonly homogeneous?: boolean;
+      /** The function's output is ≥ 0 for every input: stabilizers then need no sign. */
+      readonly nonNegative?: boolean;
     }
   | { readonly kind: 'route' }
   | { readonly kind: 'pass' }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { signOrOne } from '@xai-ts/engine';
 
 /** The stabilizer every rule but EpsilonRule uses (RelevancePropagation.jl's `LRP_DEFAULT_STABILIZER`). */
 export const DEFAULT_STABILIZER = 1e-9;
@@ -17,5 +18,6 @@ export const DEFAULT_STABILIZER = 1e-9;
 export function stabilize(z: tf.Tensor, epsilon: number, sign?: 'nonNegative' | 'nonPositive'): tf.Tensor {
   if (sign === 'nonNegative') return tf.add(z, epsilon);
   if (sign === 'nonPositive') return tf.sub(z, epsilon);
-  return tf.tidy(() => tf.where(tf.greaterEqual(z, 0), tf.add(z, epsilon), tf.sub(z, epsilon)));
+  // z + e·sign(z) with sign(0) = +1, in arithmetic: where and comparisons are slow on wasm
+  return tf.tidy(() => tf.add(z, tf.mul(signOrOne(z), epsilon)));
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LayerKind, LayerOp } from '../kind.js';
 import { transposeByFlip } from '../linear/conv.js';
 import { axisPads, interleaveGrids, type Padding, padOrCrop } from '../ops/geometry.js';
+import { equalToBound } from '../ops/masks.js';
 import { all, configOf, paddingOf, pairOf, requireChannelsLast } from './common.js';
 
 /** A 2-D pooling window (1-D poolings run as 2-D ones of height 1). */
@@ -59,13 +60,13 @@ function tapReader(shape: readonly number[], w: Window) {
     const rows = Array.from({ length: ph.out }, (_, i) => i * sh - ph.before + u);
     const cols = Array.from({ length: pw.out }, (_, j) => j * sw - pw.before + v);
     if (rows.every((r) => r >= 0 && r < h) && cols.every((q) => q >= 0 && q < wd)) return null;
-    const valid = new Uint8Array(ph.out * pw.out);
+    const valid = new Float32Array(ph.out * pw.out);
     rows.forEach((r, i) => {
       cols.forEach((q, j) => {
         valid[i * pw.out + j] = r >= 0 && r < h && q >= 0 && q < wd ? 1 : 0;
       });
     });
-    return tf.tensor4d(valid, [1, ph.out, pw.out, 1], 'bool');
+    return tf.tensor4d(valid, [1, ph.out, pw.out, 1], 'float32');
   };
   return (a: tf.Tensor4D, u: number, v: number): { value: tf.Tensor4D; valid: tf.Tensor4D | null } => {
     const window = new Float32Array(kh * kw * c);
@@ -84,15 +85,15 @@ function maxPoolTaps(a: tf.Tensor4D, z: tf.Tensor4D, s: tf.Tensor4D, w: Window):
   const [kh, kw] = w.pool;
   const read = tapReader(a.shape, w);
   return tf.tidy(() => {
-    const zero = tf.zerosLike(s);
     const taps: tf.Tensor4D[] = [];
     let rest: tf.Tensor4D = s;
     for (let u = 0; u < kh; u++)
       for (let v = 0; v < kw; v++) {
         const tap = read(a, u, v);
-        const equal = tf.equal(tap.value, z);
-        const isMax = tap.valid ? tf.logicalAnd(equal, tap.valid) : equal;
-        const taken = tf.where(isMax, rest, zero) as tf.Tensor4D;
+        // 1 where the tap holds the window's maximum (tap ≤ z), as arithmetic: equal and where are slow on wasm
+        const equal = equalToBound(tap.value, z);
+        const isMax = tap.valid ? tf.mul(equal, tap.valid) : equal;
+        const taken = tf.mul(rest, isMax) as tf.Tensor4D;
         if (u < kh - 1 || v < kw - 1) rest = tf.sub(rest, taken);
         taps.push(taken);
       }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { negativePart } from '@xai-ts/engine';
 import type { InputModifier, Passes, Propagator, Rule, RuleLayer } from '../rules/rule.js';
 import { stabilize } from '../stabilize.js';
 
@@ -17,7 +18,7 @@ export function functionPassesProblem(passes: Passes): string | undefined {
 function modify(m: InputModifier, a: tf.Tensor): tf.Tensor {
   if (m === 'identity') return a;
   if (m === 'positive') return tf.relu(a);
-  if (m === 'negative') return tf.minimum(a, 0);
+  if (m === 'negative') return negativePart(a);
   if (m === 'ones') return tf.onesLike(a);
   if (typeof m === 'function') return m(a);
   return typeof m.fill === 'number' ? tf.fill(a.shape, m.fill) : tf.broadcastTo(m.fill, a.shape);
@@ -35,7 +36,12 @@ export function functionPropagator(rule: Rule, passes: Passes, layer: RuleLayer)
   const own = !role?.forward;
   const vjp = (xs: readonly tf.Tensor[], out: tf.Tensor, s: tf.Tensor): tf.Tensor[] =>
     role?.vjp ? role.vjp(xs, s) : layer.op.vjp!(xs, out, s).map((g, k) => g ?? tf.zerosLike(xs[k]!));
-  const stab = (z: tf.Tensor) => (passes.stabilize ? passes.stabilize(z) : stabilize(z, rule.stabilizer));
+  const stab = (z: tf.Tensor) =>
+    passes.stabilize
+      ? passes.stabilize(z)
+      : stabilize(z, rule.stabilizer, role?.nonNegative ? 'nonNegative' : undefined);
+  // ã ⊙ vjp(q) = f(ã) ⊙ q for a positively homogeneous elementwise f (ReLU): no vector-Jacobian product
+  const homogeneous = role?.homogeneous === true;
   // f(ã): the forward pass's output where ã = a and f is the layer's own
   const value = (inputs: readonly tf.Tensor[], modified: readonly tf.Tensor[], output: tf.Tensor) =>
     own && modified.every((m, i) => m === inputs[i]) ? output : forward(modified);
@@ -54,7 +60,9 @@ export function functionPropagator(rule: Rule, passes: Passes, layer: RuleLayer)
       const modified = step.inputs.map((a) => modify(term.input, a));
       const out = value(step.inputs, modified, step.output);
       const [d] = step.denominators ?? [stab(out)];
-      const grads = vjp(modified, out, tf.div(step.relevance, d!));
+      const q = tf.div(step.relevance, d!);
+      if (homogeneous) return [tf.mul(out, q)];
+      const grads = vjp(modified, out, q);
       return modified.map((m, i) => tf.mul(m, grads[i]!));
     },
     dispose: () => {},

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BoundLinear, LinearMap } from '@xai-ts/engine';
+import { type BoundLinear, type LinearMap, negativePart, positiveMask } from '@xai-ts/engine';
 import type {
   ForwardStep,
   InputModifier,
@@ -88,7 +88,7 @@ function inputKeys(): (m: InputModifier) => string {
 function modify(m: InputModifier, a: tf.Tensor): tf.Tensor {
   if (m === 'identity') return a;
   if (m === 'positive') return tf.relu(a);
-  if (m === 'negative') return tf.minimum(a, 0);
+  if (m === 'negative') return negativePart(a);
   if (m === 'ones') return tf.onesLike(a);
   if (typeof m === 'function') return m(a);
   return typeof m.fill === 'number' ? tf.fill(a.shape, m.fill) : tf.broadcastTo(m.fill, a.shape);
@@ -203,6 +203,8 @@ export function linearPropagator(rule: Rule, passes: Passes, layer: RuleLayer): 
     const stab = (z: tf.Tensor, sign: 'nonNegative' | 'nonPositive' | undefined) =>
       passes.stabilize ? passes.stabilize(z) : stabilize(z, rule.stabilizer, sign);
     const none = new Set<tf.Tensor>();
+    // the default stabilizer with e > 0 never gives a zero denominator
+    const nonZero = !passes.stabilize && rule.stabilizer > 0;
 
     const denominatorsOf = ({ inputs, output, preactivation }: ForwardStep): tf.Tensor[] => {
       const a = inputs[0]!;
@@ -223,12 +225,13 @@ export function linearPropagator(rule: Rule, passes: Passes, layer: RuleLayer): 
           let den = stab(zt, d.sign);
           if (d.scale !== 1) den = tf.div(den, d.scale);
           // units outside `where` get an infinite denominator: their relevance becomes 0 with no mask per call
-          if (d.where)
-            den = tf.where(
-              d.where === 'positive' ? tf.greater(output, 0) : tf.less(output, 0),
-              den,
-              tf.fill(den.shape, Number.POSITIVE_INFINITY),
-            );
+          if (d.where) {
+            const inside = positiveMask(d.where === 'positive' ? output : tf.neg(output));
+            // den / 0 = ±∞ outside where the stabilizer keeps den away from 0 (division: where is slow on wasm)
+            den = nonZero
+              ? tf.div(den, inside)
+              : tf.where(tf.greater(inside, 0), den, tf.fill(den.shape, Number.POSITIVE_INFINITY));
+          }
           return den;
         }),
       );
