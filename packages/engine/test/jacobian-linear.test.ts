@@ -81,6 +81,13 @@ const conv2ds: Case[] = [
     [8, 7, 2],
   ),
   conv2d('5×3 same strides [2, 3]', { kernelSize: [5, 3], strides: [2, 3], padding: 'same' }, [9, 8, 2]),
+  // 16 input channels and more: the phases are interleaved by stacking (fewer: by padding)
+  conv2d('3×3 same stride 2 on 16 channels, odd size', { padding: 'same', strides: 2 }, [7, 7, 16]),
+  conv2d(
+    '7×7 same stride 2 on 16 channels, even size',
+    { kernelSize: 7, padding: 'same', strides: 2 },
+    [8, 8, 16],
+  ),
   conv2d('1×1', { kernelSize: 1 }),
   conv2d('1×1 valid stride 2, odd size', { kernelSize: 1, strides: 2 }),
   conv2d('1×1 same stride 2, even size', { kernelSize: 1, strides: 2, padding: 'same' }, [8, 8, 2]),

@@ -39,6 +39,24 @@ const routes: Case[] = [
       }),
     inputs: [[5, 6, 2]],
   },
+  {
+    // a window of 5×5 taps: wider than wasm's crop by convolution takes, so sliced
+    name: 'Cropping2D 2 (sliced on wasm)',
+    layer: () => tf.layers.cropping2D({ cropping: 2 }),
+    inputs: [[7, 8, 2]],
+  },
+  {
+    // ZeroPadding2D's VJP crops, on 17 channels
+    name: 'ZeroPadding2D [[0, 1], [0, 1]] on 17 channels (MobileNetV2)',
+    layer: () =>
+      tf.layers.zeroPadding2d({
+        padding: [
+          [0, 1],
+          [0, 1],
+        ],
+      }),
+    inputs: [[4, 4, 17]],
+  },
   { name: 'Flatten', layer: () => tf.layers.flatten(), inputs: [[3, 4, 2]] },
   { name: 'Reshape [6, 4]', layer: () => tf.layers.reshape({ targetShape: [6, 4] }), inputs: [[3, 4, 2]] },
   { name: 'Reshape [-1, 2]', layer: () => tf.layers.reshape({ targetShape: [-1, 2] }), inputs: [[3, 4]] },

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { axisPads, insertZeros, type Padding, padOrCrop } from '../ops/geometry.js';
+import { axisPads, insertZeros, interleaveGrids, type Padding, padOrCrop } from '../ops/geometry.js';
 import { type BoundLinear, type LinearMap, precompute } from './linear.js';
 
 /**
@@ -65,7 +65,8 @@ export function transposeByFlip(
   return tf.tidy(() => {
     const [, h, w] = inputShape as [number, number, number, number];
     const { pads } = convPads([h, w], kernelSize, spec);
-    const t = insertZeros(s, spec.strides[0], spec.strides[1]);
+    // the zeros after the last row and column stay: the padding below then shrinks instead of a crop here
+    const t = insertZeros(s, spec.strides[0], spec.strides[1], false);
     const span = (i: 0 | 1) => spec.dilation[i] * (kernelSize[i] - 1);
     const top = span(0) - pads[1][0];
     const left = span(1) - pads[2][0];
@@ -86,14 +87,14 @@ export function transposeByFlip(
  */
 function strided1x1Transpose(
   s: tf.Tensor4D,
-  w: tf.Tensor4D,
+  swapped: tf.Tensor4D,
   inputShape: readonly number[],
   [sh, sw]: readonly [number, number] | readonly number[],
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const [n, oh, ow] = s.shape;
     const [, h, wd, c] = inputShape as [number, number, number, number];
-    const back = tf.conv2d(s, tf.transpose(w, [0, 1, 3, 2]) as tf.Tensor4D, 1, 'valid');
+    const back = tf.conv2d(s, swapped, 1, 'valid');
     const spread = tf
       .pad(back.reshape([n, oh, 1, ow, 1, c]), [
         [0, 0],
@@ -103,8 +104,8 @@ function strided1x1Transpose(
         [0, sw! - 1],
         [0, 0],
       ])
-      .reshape([n, oh * sh!, ow * sw!, c]);
-    return spread.slice([0, 0, 0, 0], [n, h, wd, c]) as tf.Tensor4D;
+      .reshape([n, oh * sh!, ow * sw!, c]) as tf.Tensor4D;
+    return padOrCrop(spread, [0, h - spread.shape[1]], [0, wd - spread.shape[2]]);
   });
 }
 
@@ -151,9 +152,9 @@ function phaseTranspose(
     const { pads } = convPads([h, wd], [kh, kw], spec);
     const [hp, wp] = [h + pads[1][0] + pads[1][1], wd + pads[2][0] + pads[2][1]];
     const [qh, qw] = [Math.ceil(hp / sh), Math.ceil(wp / sw)]; // rows and columns of the largest phase
-    const rows: tf.Tensor[] = [];
+    const rows: tf.Tensor4D[][] = [];
     for (let ph = 0; ph < sh; ph++) {
-      const cols: tf.Tensor[] = [];
+      const cols: tf.Tensor4D[] = [];
       for (let pw = 0; pw < sw; pw++) {
         const k = kernels[ph]![pw];
         if (!k) {
@@ -174,14 +175,16 @@ function phaseTranspose(
           ],
           'NHWC',
         );
-        cols.push(
-          full.shape[1] === qh && full.shape[2] === qw ? full : full.slice([0, 0, 0, 0], [n, qh, qw, c]),
-        );
+        cols.push(padOrCrop(full, [0, qh - full.shape[1]], [0, qw - full.shape[2]]));
       }
-      rows.push(tf.stack(cols, 3)); // [n, qh, qw, sw, c]
+      rows.push(cols);
     }
-    const interleaved = tf.stack(rows, 2).reshape([n, qh * sh, qw * sw, c]); // [n, qh, sh, qw, sw, c] row-major
-    return interleaved.slice([0, pads[1][0], pads[2][0], 0], [n, h, wd, c]) as tf.Tensor4D;
+    const interleaved = interleaveGrids(rows);
+    return padOrCrop(
+      interleaved,
+      [-pads[1][0], h + pads[1][0] - interleaved.shape[1]],
+      [-pads[2][0], wd + pads[2][0] - interleaved.shape[2]],
+    );
   });
 }
 
@@ -204,20 +207,18 @@ export function conv2dMap(kernel: tf.Tensor4D, bias: tf.Tensor | null, spec: Con
     bias,
     bind(w, b, transposable = true): BoundLinear {
       const w4 = w as tf.Tensor4D;
-      // the flipped kernel serves every stride-1 (and strided causal) transpose; bound once, here
+      const undilated = spec.dilation[0] === 1 && spec.dilation[1] === 1;
+      // strided, undilated 1×1: a 1×1 convolution with the channels swapped, written back to every stride-th pixel
+      const strided1x1 = !stride1 && !explicit && kh === 1 && kw === 1 && undilated;
+      // the flipped kernel (channels swapped) serves every stride-1, strided causal and strided 1×1 transpose; bound
+      // once, here: a kernel made per call costs its own transpose and, on wasm, a new XNNPACK operator each time
       const flipped = precompute(
-        transposable && (stride1 || explicit),
+        transposable && (stride1 || explicit || strided1x1),
         'convolution',
         () => tf.reverse(w4, [0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D,
       );
       // strided, undilated, wider than 1×1: the transpose by phases, its sub-kernels cut once, here
-      const byPhases =
-        transposable &&
-        !stride1 &&
-        !explicit &&
-        spec.dilation[0] === 1 &&
-        spec.dilation[1] === 1 &&
-        (kh > 1 || kw > 1);
+      const byPhases = transposable && !stride1 && !explicit && undilated && !strided1x1;
       const phases = byPhases ? phaseKernels(w4, [spec.strides[0], spec.strides[1]]) : undefined;
       return {
         // the bias goes into the convolution (one kernel instead of a convolution and an addition)
@@ -247,8 +248,7 @@ export function conv2dMap(kernel: tf.Tensor4D, bias: tf.Tensor | null, spec: Con
               ];
               return tf.conv2d(s4, flipped.get(), 1, back, 'NHWC', [spec.dilation[0], spec.dilation[1]]);
             }
-            if (!explicit && kh === 1 && kw === 1 && spec.dilation[0] === 1 && spec.dilation[1] === 1)
-              return strided1x1Transpose(s4, w4, inputShape, spec.strides);
+            if (strided1x1) return strided1x1Transpose(s4, flipped.get(), inputShape, spec.strides);
             if (phases) return phaseTranspose(s4, phases, inputShape, [kh, kw], spec);
             if (!explicit)
               return tf.conv2dTranspose(
