@@ -52,5 +52,5 @@ export {
   padOrCrop,
   phaseGrids,
 } from './ops/geometry.js';
-export { equalToBound, negativePart, positiveMask, signOrOne } from './ops/masks.js';
+export { equalToBound, negativePart, positiveMask } from './ops/masks.js';
 export { layerKind, registeredClassNames, registerLayerKind } from './registry.js';

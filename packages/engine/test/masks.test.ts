@@ -3,7 +3,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { equalToBound, negativePart, positiveMask, signOrOne } from '../src/index.js';
+import { equalToBound, negativePart, positiveMask } from '../src/index.js';
 import { onWasm } from './float64/harness.js';
 
 const values = [-3.5, -1e-30, -0, 0, 1e-30, 2, 7.25, -1e38, 1e38];
@@ -17,13 +17,6 @@ for (const backend of ['cpu', 'wasm'] as const)
       const x = tf.tensor1d(values);
       expect(read(positiveMask(x))).toEqual(values.map((v) => (v > 0 ? 1 : 0)));
       expect(read(positiveMask(x))).toEqual(read(tf.cast(tf.greater(x, 0), 'float32')));
-    });
-    it('signOrOne is +1 where x ≥ 0 (either zero), −1 where x < 0', () => {
-      const x = tf.tensor1d(values);
-      expect(read(signOrOne(x))).toEqual(values.map((v) => (v >= 0 ? 1 : -1)));
-      expect(read(signOrOne(x))).toEqual(
-        read(tf.where(tf.greaterEqual(x, 0), tf.onesLike(x), tf.fill([values.length], -1))),
-      );
     });
     it('negativePart is min(x, 0), bit for bit', () => {
       const x = tf.tensor1d(values);

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { signOrOne } from '@xai-ts/engine';
 
 /** The stabilizer every rule but EpsilonRule uses (RelevancePropagation.jl's `LRP_DEFAULT_STABILIZER`). */
 export const DEFAULT_STABILIZER = 1e-9;
@@ -18,6 +17,7 @@ export const DEFAULT_STABILIZER = 1e-9;
 export function stabilize(z: tf.Tensor, epsilon: number, sign?: 'nonNegative' | 'nonPositive'): tf.Tensor {
   if (sign === 'nonNegative') return tf.add(z, epsilon);
   if (sign === 'nonPositive') return tf.sub(z, epsilon);
-  // z + e·sign(z) with sign(0) = +1, in arithmetic: where and comparisons are slow on wasm
-  return tf.tidy(() => tf.add(z, tf.mul(signOrOne(z), epsilon)));
+  // z + e·sign(z) with sign(0) = +1, in arithmetic (where and comparisons are slow on wasm): step(−z, −1) is 1 where
+  // z < 0 and −1 elsewhere, so z − e·step(−z, −1) adds e where z ≥ 0 and subtracts it where z < 0
+  return tf.tidy(() => tf.sub(z, tf.mul(tf.step(tf.neg(z), -1), epsilon)));
 }

@@ -1,7 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '@xai-ts/base';
 import { describe, expect, it } from 'vitest';
-import { AlphaBetaRule, Composite, GlobalTypeMap, LRP, stabilize } from '../src/index.js';
+import {
+  AlphaBetaRule,
+  Composite,
+  FirstLayerMap,
+  GlobalTypeMap,
+  LRP,
+  stabilize,
+  ZBoxRule,
+} from '../src/index.js';
 
 describe('stabilize', () => {
   it('adds e with the sign of z, sign(0) = +1', () => {
@@ -36,5 +44,46 @@ describe('AlphaBetaRule where zβ = 0', () => {
     });
     expl.dispose();
     lrp.dispose();
+  });
+});
+
+describe('stabilize without a known sign', () => {
+  it('equals where(z ≥ 0, z + e, z − e) bit for bit, −0 and tiny values included', () => {
+    const values = [-3.5, -1e-30, -0, 0, 1e-30, 2, 7.25, -1e38, 1e38];
+    const z = tf.tensor1d(values);
+    const reference = tf.where(tf.greaterEqual(z, 0), tf.add(z, 1e-9), tf.sub(z, 1e-9));
+    expect(Array.from(stabilize(z, 1e-9).dataSync())).toEqual(Array.from(reference.dataSync()));
+  });
+});
+
+describe('ZBoxRule with number bounds (merged into one term) and tensor bounds (a term each)', () => {
+  it('gives the same relevance', () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [6, 6, 2], filters: 3, kernelSize: 3, strides: 2, padding: 'same' }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 4 }),
+      ],
+    });
+    const x = tf.randomUniform([2, 6, 6, 2], -2, 3, 'float32', 5);
+    const low = tf.fill([1, 6, 6, 2], -2);
+    const high = tf.fill([1, 6, 6, 2], 3);
+    const run = (rule: ZBoxRule) => {
+      const lrp = new LRP(model, new Composite(new FirstLayerMap(rule)));
+      const e = analyze(x, lrp, 1);
+      const out = Array.from(e.val.dataSync());
+      e.dispose();
+      lrp.dispose();
+      rule.dispose();
+      return out;
+    };
+    const merged = run(new ZBoxRule({ low: -2, high: 3 }));
+    const separate = run(new ZBoxRule({ low, high }));
+    const scale = Math.max(...separate.map(Math.abs));
+    expect(scale).toBeGreaterThan(0);
+    merged.forEach((v, i) => {
+      expect(Math.abs(v - separate[i]!)).toBeLessThanOrEqual(1e-5 * scale);
+    });
+    model.dispose();
   });
 });

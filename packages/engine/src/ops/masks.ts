@@ -19,20 +19,6 @@ export function positiveMask(x: tf.Tensor): tf.Tensor {
 }
 
 /**
- * `+1` where `x ≥ 0` (zero included, of either sign), `−1` where `x < 0`: the sign LRP's stabilizer gives its
- * denominators.
- *
- * @example
- * ```ts
- * signOrOne(tf.tensor1d([-2, 0, 3])); // [-1, 1, 1]
- * ```
- */
-export function signOrOne(x: tf.Tensor): tf.Tensor {
-  // step(−x, −1) is 1 where x < 0 and −1 elsewhere
-  return tf.tidy(() => tf.neg(tf.step(tf.neg(x), -1)));
-}
-
-/**
  * `min(x, 0)`, as `x − relu(x)` (exact: `x − x = 0` where x > 0, `x − 0 = x` elsewhere).
  *
  * @example

@@ -104,6 +104,34 @@ function timesInput(m: InputModifier, a: tf.Tensor, g: tf.Tensor): tf.Tensor {
   return out;
 }
 
+/**
+ * The terms of one denominator whose inputs are the same constant everywhere (ZBox's bounds `l`, `h`), merged into one
+ * term of input 1 with the kernel `Σ ± fill·W̃`: `Σ ± W̃(fill·1) = (Σ ± fill·W̃)(1)` forwards and
+ * `Σ ± fill ⊙ W̃ᵀs = 1 ⊙ (Σ ± fill·W̃)ᵀs` backwards, one convolution and one transpose instead of one per term.
+ * Terms with a bias keep their own.
+ */
+function mergeConstantTerms(terms: readonly Term[], hasBias: boolean): readonly Term[] {
+  const constant = (t: Term): t is Term & { input: { fill: number } } =>
+    typeof t.input === 'object' && typeof t.input.fill === 'number' && (!t.bias || !hasBias);
+  const merged = terms.filter(constant);
+  if (merged.length < 2) return terms;
+  const factors = merged.map((t) => (t.sign === -1 ? -t.input.fill : t.input.fill));
+  const signs = merged.map((t, i) =>
+    times(paramSign(t.weight), factors[i]! > 0 ? '+' : factors[i]! < 0 ? '-' : '0'),
+  );
+  const sign = signs.every((x) => x === '+' || x === '0')
+    ? 'nonNegative'
+    : signs.every((x) => x === '-' || x === '0')
+      ? 'nonPositive'
+      : undefined;
+  const weight: ParamModifier = {
+    key: `Σ(${merged.map((t, i) => `${factors[i]}·[${t.weight.key}]`).join(' + ')})`,
+    apply: (p) => tf.tidy(() => tf.addN(merged.map((t, i) => tf.mul(t.weight.apply(p), factors[i]!)))),
+    ...(sign ? { sign } : {}),
+  };
+  return [...terms.filter((t) => !constant(t)), { input: 'ones', weight, bias: null }];
+}
+
 interface PlannedTerm {
   readonly input: InputModifier;
   readonly inputKey: string;
@@ -159,9 +187,12 @@ export function linearPropagator(rule: Rule, passes: Passes, layer: RuleLayer): 
     const denominators: PlannedDenominator[] = [];
     for (const d of passes.denominators) {
       // where inputs are non-negative, a⁻ = 0 (its terms vanish) and a⁺ = a
-      const terms = d.terms
-        .filter((t) => !(nonNegative && t.input === 'negative'))
-        .map((t) => (nonNegative && t.input === 'positive' ? { ...t, input: 'identity' as const } : t));
+      const terms = mergeConstantTerms(
+        d.terms
+          .filter((t) => !(nonNegative && t.input === 'negative'))
+          .map((t) => (nonNegative && t.input === 'positive' ? { ...t, input: 'identity' as const } : t)),
+        linear.bias !== null,
+      );
       if (terms.length === 0) continue;
       const planned = terms.map((t): PlannedTerm => {
         const w = param(weights, t.weight, linear.kernel);
