@@ -116,6 +116,11 @@ const depthwises: Case[] = [
   // explain what the layer computes
   depthwise('3×3 same dilation 2 ×1', { padding: 'same', dilationRate: 2 }),
   depthwise('3×3 valid dilation 2 ×2', { dilationRate: 2, depthMultiplier: 2 }),
+  {
+    // 16 channels: the phases are interleaved by stacking
+    ...depthwise('3×3 same stride 2 ×2 on 16 channels', { padding: 'same', strides: 2, depthMultiplier: 2 }),
+    inputs: [[7, 6, 16]],
+  },
   depthwise('2×2 same stride 2 ×1 + relu6', {
     kernelSize: 2,
     padding: 'same',

@@ -109,25 +109,121 @@ function strided1x1Transpose(
   });
 }
 
+/** Strided transposes onto fewer input channels than this run all phases in one convolution. */
+const NARROW_PHASES = 16;
+
 /**
  * The sub-kernels of a strided convolution's transpose by phases, flipped and with their channels swapped: entry
  * `[ph][pw]` holds the taps `W[ph + sh·m, pw + sw·n]` (m, n ≥ 0) reversed along both axes, `[mh, mw, out, in]`, or
  * null where the phase has no tap (a kernel smaller than its stride).
  */
-function phaseKernels(w: tf.Tensor4D, [sh, sw]: readonly [number, number]): (tf.Tensor4D | null)[][] {
+function phaseKernels(
+  w: tf.Tensor4D,
+  [sh, sw]: readonly [number, number],
+  arrange: (flipped: tf.Tensor4D) => tf.Tensor4D = (k) => k.transpose([0, 1, 3, 2]),
+  uniform = false,
+): (tf.Tensor4D | null)[][] {
   const [kh, kw, cin, cout] = w.shape;
+  const [mh, mw] = [Math.ceil(kh / sh), Math.ceil(kw / sw)];
   return Array.from({ length: sh }, (_, ph) =>
     Array.from({ length: sw }, (_, pw) => {
       if (ph >= kh || pw >= kw) return null;
       // kept: bind may run inside a caller's tidy, and the sub-kernels live until dispose
       return tf.keep(
         tf.tidy(() => {
-          const sub = tf.stridedSlice(w, [ph, pw, 0, 0], [kh, kw, cin, cout], [sh, sw, 1, 1]) as tf.Tensor4D;
-          return tf.reverse(sub, [0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D;
+          let sub = tf.stridedSlice(w, [ph, pw, 0, 0], [kh, kw, cin, cout], [sh, sw, 1, 1]) as tf.Tensor4D;
+          // `uniform`: every phase's taps padded to the largest phase's with zero taps at the far end (a "full"
+          // correlation reads the same values)
+          if (uniform)
+            sub = tf.pad(sub, [
+              [0, mh - sub.shape[0]],
+              [0, mw - sub.shape[1]],
+              [0, 0],
+              [0, 0],
+            ]);
+          return arrange(tf.reverse(sub, [0, 1]));
         }),
       );
     }),
   );
+}
+
+/**
+ * All phases' sub-kernels in one kernel, for transposes with few input channels: each phase's taps padded with zero
+ * taps to `⌈kh/sh⌉ × ⌈kw/sw⌉` (zeros at the far end, so a "full" correlation reads the same values), flipped, channels
+ * swapped, phase `(ph, pw)` in output channels `(ph·sw + pw)·in …`: `[Mh, Mw, out, sh·sw·in]`.
+ */
+function mergedPhaseKernel(w: tf.Tensor4D, [sh, sw]: readonly [number, number]): tf.Tensor4D {
+  const [kh, kw, cin, cout] = w.shape;
+  const [mh, mw] = [Math.ceil(kh / sh), Math.ceil(kw / sw)];
+  // kept: bind may run inside a caller's tidy, and the kernel lives until dispose
+  return tf.keep(
+    tf.tidy(() => {
+      const blocks: tf.Tensor4D[] = [];
+      for (let ph = 0; ph < sh; ph++)
+        for (let pw = 0; pw < sw; pw++) {
+          if (ph >= kh || pw >= kw) {
+            blocks.push(tf.zeros([mh, mw, cout, cin]));
+            continue;
+          }
+          const sub = tf.stridedSlice(w, [ph, pw, 0, 0], [kh, kw, cin, cout], [sh, sw, 1, 1]) as tf.Tensor4D;
+          const padded = tf.pad(sub, [
+            [0, mh - sub.shape[0]],
+            [0, mw - sub.shape[1]],
+            [0, 0],
+            [0, 0],
+          ]);
+          blocks.push(tf.reverse(padded, [0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D);
+        }
+      return tf.concat(blocks, 3) as tf.Tensor4D;
+    }),
+  );
+}
+
+/**
+ * {@link phaseTranspose} with every phase in one convolution ({@link mergedPhaseKernel}): where the layer's input has
+ * few channels (a first layer on RGB), one convolution with `sh·sw·in` outputs runs several times faster than one per
+ * phase with `in` outputs, and the phases interleave by one rank-4 transpose
+ * (`[N·Qh, Qw, sh, sw·in] → [N·Qh, sh, Qw, sw·in]`), despite the zero taps (at most `(1 + (s−1)/k)²` times the work).
+ */
+function mergedPhaseTranspose(
+  s: tf.Tensor4D,
+  kernel: tf.Tensor4D,
+  inputShape: readonly number[],
+  [kh, kw]: readonly [number, number],
+  spec: Conv2DSpec,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, oh, ow] = s.shape;
+    const [, h, wd, c] = inputShape as [number, number, number, number];
+    const [sh, sw] = spec.strides;
+    const [mh, mw] = [kernel.shape[0], kernel.shape[1]];
+    const { pads } = convPads([h, wd], [kh, kw], spec);
+    // the phases' rows up to the input's last (the padding after it needs none): qh ≥ oh, as the input and the padding
+    // before it hold at least (oh − 1)·sh + 1 rows
+    const [qh, qw] = [Math.ceil((h + pads[1][0]) / sh), Math.ceil((wd + pads[2][0]) / sw)];
+    const all = tf.conv2d(
+      s,
+      kernel,
+      1,
+      [
+        [0, 0],
+        [mh - 1, qh - oh],
+        [mw - 1, qw - ow],
+        [0, 0],
+      ],
+      'NHWC',
+    );
+    const interleaved = all
+      .reshape([n * qh, qw, sh, sw * c])
+      .transpose([0, 2, 1, 3])
+      .reshape([n, qh * sh, qw * sw, c]) as tf.Tensor4D;
+    return padOrCrop(
+      interleaved,
+      [-pads[1][0], h + pads[1][0] - qh * sh],
+      [-pads[2][0], wd + pads[2][0] - qw * sw],
+    );
+  });
 }
 
 /**
@@ -144,14 +240,16 @@ function phaseTranspose(
   inputShape: readonly number[],
   [kh, kw]: readonly [number, number],
   spec: Conv2DSpec,
+  correlate: (s: tf.Tensor4D, k: tf.Tensor4D, pads: Pads4) => tf.Tensor4D = (x, k, pads) =>
+    tf.conv2d(x, k, 1, pads, 'NHWC'),
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const [n, oh, ow] = s.shape;
     const [, h, wd, c] = inputShape as [number, number, number, number];
     const [sh, sw] = spec.strides;
     const { pads } = convPads([h, wd], [kh, kw], spec);
-    const [hp, wp] = [h + pads[1][0] + pads[1][1], wd + pads[2][0] + pads[2][1]];
-    const [qh, qw] = [Math.ceil(hp / sh), Math.ceil(wp / sw)]; // rows and columns of the largest phase
+    // rows and columns of each phase up to the input's last (≥ oh, see mergedPhaseTranspose)
+    const [qh, qw] = [Math.ceil((h + pads[1][0]) / sh), Math.ceil((wd + pads[2][0]) / sw)];
     const rows: tf.Tensor4D[][] = [];
     for (let ph = 0; ph < sh; ph++) {
       const cols: tf.Tensor4D[] = [];
@@ -163,18 +261,12 @@ function phaseTranspose(
         }
         const [mh, mw] = k.shape;
         // "full" correlation: mh − 1 rows of zeros before, as many after as the largest phase needs
-        const full = tf.conv2d(
-          s,
-          k,
-          1,
-          [
-            [0, 0],
-            [mh - 1, Math.max(0, qh - oh)],
-            [mw - 1, Math.max(0, qw - ow)],
-            [0, 0],
-          ],
-          'NHWC',
-        );
+        const full = correlate(s, k, [
+          [0, 0],
+          [mh - 1, Math.max(0, qh - oh)],
+          [mw - 1, Math.max(0, qw - ow)],
+          [0, 0],
+        ]);
         cols.push(padOrCrop(full, [0, qh - full.shape[1]], [0, qw - full.shape[2]]));
       }
       rows.push(cols);
@@ -219,7 +311,12 @@ export function conv2dMap(kernel: tf.Tensor4D, bias: tf.Tensor | null, spec: Con
       );
       // strided, undilated, wider than 1×1: the transpose by phases, its sub-kernels cut once, here
       const byPhases = transposable && !stride1 && !explicit && undilated && !strided1x1;
-      const phases = byPhases ? phaseKernels(w4, [spec.strides[0], spec.strides[1]]) : undefined;
+      // few input channels: all phases in one convolution
+      const merged =
+        byPhases && w4.shape[2] < NARROW_PHASES
+          ? mergedPhaseKernel(w4, [spec.strides[0], spec.strides[1]])
+          : undefined;
+      const phases = byPhases && !merged ? phaseKernels(w4, [spec.strides[0], spec.strides[1]]) : undefined;
       return {
         // the bias goes into the convolution (one kernel instead of a convolution and an addition)
         apply: (a) =>
@@ -249,6 +346,7 @@ export function conv2dMap(kernel: tf.Tensor4D, bias: tf.Tensor | null, spec: Con
               return tf.conv2d(s4, flipped.get(), 1, back, 'NHWC', [spec.dilation[0], spec.dilation[1]]);
             }
             if (strided1x1) return strided1x1Transpose(s4, flipped.get(), inputShape, spec.strides);
+            if (merged) return mergedPhaseTranspose(s4, merged, inputShape, [kh, kw], spec);
             if (phases) return phaseTranspose(s4, phases, inputShape, [kh, kw], spec);
             if (!explicit)
               return tf.conv2dTranspose(
@@ -265,6 +363,7 @@ export function conv2dMap(kernel: tf.Tensor4D, bias: tf.Tensor | null, spec: Con
         dispose: () => {
           flipped.dispose();
           if (phases) for (const row of phases) for (const k of row) k?.dispose();
+          merged?.dispose();
         },
       };
     },
@@ -327,12 +426,35 @@ export function depthwiseMap(kernel: tf.Tensor4D, bias: tf.Tensor | null, spec: 
     bias,
     bind(w, b, transposable = true) {
       const w4 = w as tf.Tensor4D;
+      // strided, undilated: the transpose by phases at the output's resolution (a quarter of the zero-insertion
+      // route's work at stride 2), sub-kernels [mh, mw, C·M, 1] cut once, here
+      const byPhases =
+        transposable &&
+        (spec.strides[0] > 1 || spec.strides[1] > 1) &&
+        spec.padding !== 'causal' &&
+        spec.dilation[0] === 1 &&
+        spec.dilation[1] === 1;
+      const phases = byPhases
+        ? phaseKernels(
+            w4,
+            [spec.strides[0], spec.strides[1]],
+            (k) => k.reshape([k.shape[0], k.shape[1], channels * multiplier, 1]),
+            // XNNPACK runs 1×2 and 2×1 depthwise windows ten times slower than 2×2 ones
+            true,
+          )
+        : undefined;
       // [kh, kw, C·M, 1]: each output channel c·M + m is a channel of its own
       const flipped = precompute(
-        transposable,
+        transposable && !byPhases,
         'depthwise convolution',
         () => tf.reverse(w4, [0, 1]).reshape([kh, kw, channels * multiplier, 1]) as tf.Tensor4D,
       );
+      // input channel c sums output channels c·M … c·M + M − 1
+      const sumMultiplier = (r: tf.Tensor4D) => {
+        if (multiplier === 1) return r;
+        const [n, h, wd] = r.shape;
+        return r.reshape([n, h, wd, channels, multiplier]).sum(4) as tf.Tensor4D;
+      };
       return {
         apply: (a) =>
           tf.tidy(() => {
@@ -363,13 +485,23 @@ export function depthwiseMap(kernel: tf.Tensor4D, bias: tf.Tensor | null, spec: 
           }),
         transpose: (s, inputShape) =>
           tf.tidy(() => {
-            const [n, h, wd] = inputShape as [number, number, number, number];
-            const r = transposeByFlip(s as tf.Tensor4D, inputShape, [kh, kw], spec, (p) =>
-              tf.depthwiseConv2d(p, flipped.get(), 1, 'valid', 'NHWC', [spec.dilation[0], spec.dilation[1]]),
+            if (phases)
+              return phaseTranspose(s as tf.Tensor4D, phases, inputShape, [kh, kw], spec, (x, k, pads) =>
+                sumMultiplier(tf.depthwiseConv2d(x, k, 1, pads, 'NHWC')),
+              );
+            return sumMultiplier(
+              transposeByFlip(s as tf.Tensor4D, inputShape, [kh, kw], spec, (p) =>
+                tf.depthwiseConv2d(p, flipped.get(), 1, 'valid', 'NHWC', [
+                  spec.dilation[0],
+                  spec.dilation[1],
+                ]),
+              ),
             );
-            return multiplier === 1 ? r : r.reshape([n, h, wd, channels, multiplier]).sum(4);
           }),
-        dispose: () => flipped.dispose(),
+        dispose: () => {
+          flipped.dispose();
+          if (phases) for (const row of phases) for (const k of row) k?.dispose();
+        },
       };
     },
   };

@@ -94,14 +94,11 @@ function modify(m: InputModifier, a: tf.Tensor): tf.Tensor {
   return typeof m.fill === 'number' ? tf.fill(a.shape, m.fill) : tf.broadcastTo(m.fill, a.shape);
 }
 
-/** `ã ⊙ g`, without materializing constant inputs. */
-function timesInput(m: InputModifier, a: tf.Tensor, g: tf.Tensor): tf.Tensor {
+/** `ã ⊙ g`, without materializing constant inputs (`modified` gives ã). */
+function timesInput(m: InputModifier, modified: () => tf.Tensor, g: tf.Tensor): tf.Tensor {
   if (m === 'ones') return g;
   if (typeof m === 'object') return tf.mul(g, m.fill);
-  const am = modify(m, a);
-  const out = tf.mul(am, g);
-  if (am !== a) am.dispose();
-  return out;
+  return tf.mul(modified(), g);
 }
 
 /**
@@ -237,21 +234,42 @@ export function linearPropagator(rule: Rule, passes: Passes, layer: RuleLayer): 
     // the default stabilizer with e > 0 never gives a zero denominator
     const nonZero = !passes.stabilize && rule.stabilizer > 0;
 
-    const denominatorsOf = ({ inputs, output, preactivation }: ForwardStep): tf.Tensor[] => {
-      const a = inputs[0]!;
-      // each modified input once, outside the tidies below (several terms may read it)
+    // each modified input once per step (the denominators and the relevance read the same ones); the caller frees them
+    const inputsOf = (a: tf.Tensor) => {
       const modified = new Map<string, tf.Tensor>();
+      return {
+        get: (key: string, m: InputModifier) => {
+          let t = modified.get(key);
+          if (!t) {
+            t = modify(m, a);
+            modified.set(key, t);
+          }
+          return t;
+        },
+        dispose: () => {
+          for (const t of modified.values()) if (t !== a) t.dispose();
+        },
+      };
+    };
+
+    const denominatorsWith = (
+      { output, preactivation }: ForwardStep,
+      modified: ReturnType<typeof inputsOf>,
+    ): tf.Tensor[] => {
+      // modified inputs made outside the tidies below (several terms may read them)
       for (const d of denominators)
-        if (!(d.preactivation && preactivation))
-          for (const t of d.terms)
-            if (!modified.has(t.inputKey)) modified.set(t.inputKey, modify(t.input, a));
-      const out = denominators.map((d) =>
+        if (!(d.preactivation && preactivation)) for (const t of d.terms) modified.get(t.inputKey, t.input);
+      return denominators.map((d) =>
         tf.tidy(() => {
           let z: Signed | undefined;
           if (d.preactivation && preactivation) z = { t: preactivation, negative: false };
           else
             for (const t of d.terms)
-              z = addSigned(z, { t: t.forward.apply(modified.get(t.inputKey)!), negative: t.negative }, none);
+              z = addSigned(
+                z,
+                { t: t.forward.apply(modified.get(t.inputKey, t.input)), negative: t.negative },
+                none,
+              );
           const zt = z!.negative ? tf.neg(z!.t) : z!.t;
           let den = stab(zt, d.sign);
           if (d.scale !== 1) den = tf.div(den, d.scale);
@@ -266,8 +284,15 @@ export function linearPropagator(rule: Rule, passes: Passes, layer: RuleLayer): 
           return den;
         }),
       );
-      for (const m of modified.values()) if (m !== a) m.dispose();
-      return out;
+    };
+
+    const denominatorsOf = (step: ForwardStep): tf.Tensor[] => {
+      const modified = inputsOf(step.inputs[0]!);
+      try {
+        return denominatorsWith(step, modified);
+      } finally {
+        modified.dispose();
+      }
     };
 
     // the backward plan: per (modified input, modified kernel), the denominators whose relevance goes through them
@@ -300,8 +325,18 @@ export function linearPropagator(rule: Rule, passes: Passes, layer: RuleLayer): 
 
     const propagate = (step: Step): tf.Tensor[] => {
       const a = step.inputs[0]!;
+      const modified = inputsOf(a);
+      try {
+        return propagateWith(step, modified);
+      } finally {
+        modified.dispose();
+      }
+    };
+
+    const propagateWith = (step: Step, modified: ReturnType<typeof inputsOf>): tf.Tensor[] => {
+      const a = step.inputs[0]!;
       const given = step.denominators;
-      const dens = given ?? denominatorsOf(step);
+      const dens = given ?? denominatorsWith(step, modified);
       const s: (tf.Tensor | undefined)[] = dens.map((d) => {
         const q = tf.div(step.relevance, d);
         if (!given) d.dispose();
@@ -309,7 +344,7 @@ export function linearPropagator(rule: Rule, passes: Passes, layer: RuleLayer): 
       });
       const left = [...uses];
       let result: Signed | undefined;
-      for (const { input, groups: gs } of byInput.values()) {
+      for (const [key, { input, groups: gs }] of byInput) {
         let acc: Signed | undefined;
         for (const g of gs) {
           let q: Signed | undefined;
@@ -328,7 +363,7 @@ export function linearPropagator(rule: Rule, passes: Passes, layer: RuleLayer): 
             }
           acc = addSigned(acc, { t: back, negative: q!.negative }, none);
         }
-        const r = timesInput(input, a, acc!.t);
+        const r = timesInput(input, () => modified.get(key, input), acc!.t);
         if (r !== acc!.t) acc!.t.dispose();
         result = addSigned(result, { t: r, negative: acc!.negative }, none);
       }
