@@ -54,7 +54,7 @@ export {
   WeightsNotFoundError,
   ZooError,
 } from './errors.js';
-export { readKerasH5 } from './formats/keras-h5.js';
+export { keras3WeightPaths, readKerasH5, readKerasWeights } from './formats/keras-h5.js';
 export { type RawTensor, readSafetensors, writeSafetensors } from './formats/safetensors.js';
 export { decodeImage, loadImage, type Pixels } from './imagenet/image.js';
 export { decodePredictions, IMAGENET_CLASSES, type Prediction } from './imagenet/labels.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { WeightsMismatchError, ZooError } from '../errors.js';
-import { readKerasH5 } from '../formats/keras-h5.js';
+import { keras3WeightPaths, readKerasWeights } from '../formats/keras-h5.js';
 import type { RawTensor } from '../formats/safetensors.js';
 import type { WeightsFile } from '../vgg/sources.js';
 import { browserFetcher, type Progress, type WeightsFetcher } from '../vgg/vgg.js';
@@ -118,7 +118,7 @@ export function applicationWeightsFiles(): WeightsFile[] {
 }
 
 /**
- * Sets a Keras application's weights from a Keras Applications ImageNet file read by `readKerasH5`. Each layer
+ * Sets a Keras application's weights from a Keras file read by `readKerasWeights` (or `readKerasH5`). Each layer
  * with weights takes the file's layer of the same name (the builders use Keras's names); when some name is missing
  * but the file has exactly as many layers with weights as the model, they are matched in order, as Keras's own
  * `load_weights` reads an `.h5` file (files written by older Keras versions can name automatically named layers
@@ -126,7 +126,8 @@ export function applicationWeightsFiles(): WeightsFile[] {
  * lacks (the top, for `includeTop: false`) are ignored when matching by name.
  *
  * @param model - a model from an application builder
- * @param layers - the file's layers, from `readKerasH5`
+ * @param layers - the file's layers, from `readKerasWeights`; a Keras 3 file's (keys `layers/…`) are matched by class and
+ *   order as Keras 3 addresses them (`keras3WeightPaths`)
  * @throws {@link WeightsMismatchError} naming the layer and what to do, for a missing layer or weight, or a shape
  *   that does not fit
  *
@@ -138,9 +139,16 @@ export function applicationWeightsFiles(): WeightsFile[] {
  */
 export function loadApplicationWeights(model: tf.LayersModel, layers: Map<string, RawTensor[]>): void {
   const weighted = model.layers.filter((l) => l.weights.length > 0);
-  const missing = weighted.find((l) => !layers.has(l.name));
+  const keras3 = layers.size > 0 && [...layers.keys()].every((k) => k.startsWith('layers/'));
+  const paths = keras3 ? keras3WeightPaths(model) : undefined;
+  const keyOf = (l: tf.layers.Layer) => paths?.get(l.name) ?? l.name;
+  const missing = weighted.find((l) => !layers.has(keyOf(l)));
   let pairs: [tf.layers.Layer, string, RawTensor[]][];
-  if (!missing) pairs = weighted.map((l) => [l, l.name, layers.get(l.name)!]);
+  if (!missing) pairs = weighted.map((l) => [l, keyOf(l), layers.get(keyOf(l))!]);
+  else if (keras3)
+    throw new WeightsMismatchError(
+      `the Keras 3 weights have no "${keyOf(missing)}", where layer "${missing.name}" (${missing.getClassName()}) of ${model.name} would be: Keras 3 files address layers by class and order, so the file must come from the same architecture and options (${applicationHint(model)})`,
+    );
   else {
     const stored = [...layers].filter(([, w]) => w.length > 0);
     if (stored.length !== weighted.length) {
@@ -209,7 +217,10 @@ function applicationHint(model: tf.LayersModel): string {
 export interface KerasApplicationOptions extends ApplicationOptions, Pick<MobileNetV2Options, 'alpha'> {
   /** Load Keras's ImageNet weights (default false: random weights from the builder). */
   pretrained?: boolean;
-  /** The bytes of a Keras `.h5` weights file to load instead of downloading one (implies `pretrained`). */
+  /**
+   * The bytes of a Keras weights file to load instead of downloading one (implies `pretrained`): `.h5`, Keras 3
+   * `.weights.h5` or `.keras`.
+   */
   weights?: Uint8Array | ArrayBuffer;
   /** Called as a download proceeds. */
   onProgress?: (progress: Progress) => void;
@@ -254,7 +265,7 @@ export async function createApplication(
       : info.build(build);
   if (!bytes) return model;
   try {
-    loadApplicationWeights(model, await readKerasH5(bytes));
+    loadApplicationWeights(model, await readKerasWeights(bytes));
   } catch (e) {
     model.dispose();
     throw e;
