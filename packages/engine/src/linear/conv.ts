@@ -153,29 +153,19 @@ function phaseKernels(
  * taps to `⌈kh/sh⌉ × ⌈kw/sw⌉` (zeros at the far end, so a "full" correlation reads the same values), flipped, channels
  * swapped, phase `(ph, pw)` in output channels `(ph·sw + pw)·in …`: `[Mh, Mw, out, sh·sw·in]`.
  */
-function mergedPhaseKernel(w: tf.Tensor4D, [sh, sw]: readonly [number, number]): tf.Tensor4D {
+function mergedPhaseKernel(w: tf.Tensor4D, strides: readonly [number, number]): tf.Tensor4D {
   const [kh, kw, cin, cout] = w.shape;
-  const [mh, mw] = [Math.ceil(kh / sh), Math.ceil(kw / sw)];
+  const [mh, mw] = [Math.ceil(kh / strides[0]), Math.ceil(kw / strides[1])];
   // kept: bind may run inside a caller's tidy, and the kernel lives until dispose
   return tf.keep(
     tf.tidy(() => {
-      const blocks: tf.Tensor4D[] = [];
-      for (let ph = 0; ph < sh; ph++)
-        for (let pw = 0; pw < sw; pw++) {
-          if (ph >= kh || pw >= kw) {
-            blocks.push(tf.zeros([mh, mw, cout, cin]));
-            continue;
-          }
-          const sub = tf.stridedSlice(w, [ph, pw, 0, 0], [kh, kw, cin, cout], [sh, sw, 1, 1]) as tf.Tensor4D;
-          const padded = tf.pad(sub, [
-            [0, mh - sub.shape[0]],
-            [0, mw - sub.shape[1]],
-            [0, 0],
-            [0, 0],
-          ]);
-          blocks.push(tf.reverse(padded, [0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D);
-        }
-      return tf.concat(blocks, 3) as tf.Tensor4D;
+      const phases = phaseKernels(w, strides, undefined, true).flat();
+      const merged = tf.concat(
+        phases.map((k) => k ?? tf.zeros([mh, mw, cout, cin])),
+        3,
+      ) as tf.Tensor4D;
+      for (const k of phases) k?.dispose();
+      return merged;
     }),
   );
 }
