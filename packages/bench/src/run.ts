@@ -48,18 +48,39 @@ export interface Result {
   peakBytes?: number;
 }
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    json: { type: 'string' },
-    backend: { type: 'string', default: 'wasm' },
-    batch: { type: 'string' },
-    runs: { type: 'string' },
-    only: { type: 'string' },
-    threads: { type: 'string' },
-    'smoothgrad-n': { type: 'string' },
-  },
-});
+const USAGE = `pnpm bench [--quick] [--json results.json] [--backend wasm|cpu] [--threads 2] [--batch 1,8] [--runs 5]
+           [--only lrp,crp,gradient,smooth,autodiff,applications,concepts] [--smoothgrad-n 50]`;
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        json: { type: 'string' },
+        backend: { type: 'string', default: 'wasm' },
+        batch: { type: 'string' },
+        runs: { type: 'string' },
+        only: { type: 'string' },
+        threads: { type: 'string' },
+        'smoothgrad-n': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const { values } = parseOptions();
+
+if (values.help) {
+  console.log(`${USAGE}
+
+Times the forward pass and each explanation method on VGG16 at 224×224×3 (random weights) as the median of several
+runs after a warm-up, each as a ratio to forward passes timed alternately with it. --only applications times
+EpsilonPlusFlat and EpsilonGammaBox on MobileNetV2 and ResNet50.`);
+  process.exit(0);
+}
 
 const quick = values.quick ?? false;
 const batches = (values.batch ?? (quick ? '1' : '1,8')).split(',').map(Number);
