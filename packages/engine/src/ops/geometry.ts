@@ -62,8 +62,9 @@ export function pair(v: unknown, fallback: number): [number, number] {
 
 /**
  * Inserts `stride − 1` zeros between the rows (axis 1) and the columns (axis 2) of an NHWC tensor:
- * `[N, H, W, C]` → `[N, (H−1)·sh + 1, (W−1)·sw + 1, C]`. The transpose of a strided window op starts here; built
- * from rank-4 pads and reshapes, which every backend runs.
+ * `[N, H, W, C]` → `[N, (H−1)·sh + 1, (W−1)·sw + 1, C]`, or with `trim: false` `[N, H·sh, W·sw, C]` (the zeros after
+ * the last row and column kept, which saves a crop). The transpose of a strided window op starts here; built from
+ * rank-4 pads and reshapes, which every backend runs.
  */
 export function insertZeros(t: tf.Tensor4D, sh: number, sw: number, trim = true): tf.Tensor4D {
   if (sh === 1 && sw === 1) return t;
