@@ -46,6 +46,8 @@ export interface Result {
   forwardMs: number;
   ratioToForward: number;
   peakBytes?: number;
+  /** Applications: the ratio to the forward pass of the model as built (BatchNorm layers not folded). */
+  ratioToModelAsBuilt?: number;
 }
 
 const USAGE = `pnpm bench [--quick] [--json results.json] [--backend wasm|cpu] [--threads 2] [--batch 1,8] [--runs 5]
