@@ -30,8 +30,8 @@ export interface Built {
 }
 
 /**
- * Every analyzer of the library on `model`: each LRP preset and LRP-0, CRP, and every gradient method; each built
- * when its maker is called.
+ * Every analyzer of the library on `model`: each LRP preset and LRP-0, CRP, and every gradient method (GradCAM where
+ * a `camLayer` is given); each built when its maker is called. `only` keeps the analyzers whose names it accepts.
  */
 export function everyAnalyzer(
   model: tf.LayersModel,
@@ -39,40 +39,58 @@ export function everyAnalyzer(
     conceptLayer,
     camLayer,
     features = [0, 3],
-  }: { conceptLayer: string; camLayer: string; features?: number[] },
+    bounds = [-3, 3],
+    only = () => true,
+  }: {
+    conceptLayer: string;
+    camLayer?: string;
+    features?: number[];
+    /** EpsilonGammaBox's `low` and `high` (the input's range). */
+    bounds?: readonly [number, number];
+    only?: (name: string) => boolean;
+  },
 ): (() => Built)[] {
-  const lrp = (name: string, make: () => ConstructorParameters<typeof LRP>[1]) => () => {
-    const a = new LRP(model, make());
-    return { name, analyzer: a, perSample: 1, dispose: () => a.dispose() };
-  };
-  const plain = (name: string, make: () => Analyzer & { dispose(): void }) => () => {
-    const a = make();
-    return { name, analyzer: a, perSample: 1, dispose: () => a.dispose() };
-  };
-  const makers: (() => Built)[] = [
-    lrp('LRP EpsilonGammaBox', () => new EpsilonGammaBox({ low: -3, high: 3 })),
+  const lrp = (name: string, make: () => ConstructorParameters<typeof LRP>[1]) => ({
+    name,
+    make: () => {
+      const a = new LRP(model, make());
+      return { name, analyzer: a, perSample: 1, dispose: () => a.dispose() };
+    },
+  });
+  const plain = (name: string, make: () => Analyzer & { dispose(): void }) => ({
+    name,
+    make: () => {
+      const a = make();
+      return { name, analyzer: a, perSample: 1, dispose: () => a.dispose() };
+    },
+  });
+  const makers: { name: string; make: () => Built }[] = [
+    lrp('LRP EpsilonGammaBox', () => new EpsilonGammaBox({ low: bounds[0], high: bounds[1] })),
     lrp('LRP EpsilonPlus', () => new EpsilonPlus()),
     lrp('LRP EpsilonAlpha2Beta1', () => new EpsilonAlpha2Beta1()),
     lrp('LRP EpsilonPlusFlat', () => new EpsilonPlusFlat()),
     lrp('LRP EpsilonAlpha2Beta1Flat', () => new EpsilonAlpha2Beta1Flat()),
     lrp('LRP ZeroRule', () => new ZeroRule()),
-    () => {
-      const inner = new LRP(model, new EpsilonPlusFlat());
-      const crp = new CRP(inner, conceptLayer, new IndexedFeatures(...features));
-      return {
-        name: `CRP ${conceptLayer}`,
-        analyzer: crp,
-        perSample: features.length,
-        dispose: () => inner.dispose(),
-      };
+    {
+      name: `CRP ${conceptLayer}`,
+      make: () => {
+        const inner = new LRP(model, new EpsilonPlusFlat());
+        const crp = new CRP(inner, conceptLayer, new IndexedFeatures(...features));
+        return {
+          name: `CRP ${conceptLayer}`,
+          analyzer: crp,
+          perSample: features.length,
+          dispose: () => inner.dispose(),
+        };
+      },
     },
     plain('Gradient', () => new Gradient(model)),
     plain('InputTimesGradient', () => new InputTimesGradient(model)),
     plain('SmoothGrad', () => new SmoothGrad(model, { n: 4, std: 0.2, seed: 3 })),
     plain('IntegratedGradients', () => new IntegratedGradients(model, { n: 4 })),
-    plain(`GradCAM ${camLayer}`, () => new GradCAM(model, { layer: camLayer })),
+    ...(camLayer ? [plain(`GradCAM ${camLayer}`, () => new GradCAM(model, { layer: camLayer }))] : []),
     plain('SmoothDiff', () => new SmoothDiff(model, { n: 4, std: 0.2, seed: 3 })),
     plain('SoftPlusTrick', () => new SoftPlusTrick(model, { beta: 2 })),
   ];
-  return makers;
+  return makers.filter((m) => only(m.name)).map((m) => m.make);
 }

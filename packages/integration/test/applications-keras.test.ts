@@ -1,20 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { type Analyzer, analyze, IndexedFeatures, MaskSelector } from '@xai-ts/base';
+import { analyze, MaskSelector } from '@xai-ts/base';
 import { canonize } from '@xai-ts/canonize';
-import { CRP } from '@xai-ts/crp';
 import { Gradient } from '@xai-ts/gradients';
-import {
-  EpsilonAlpha2Beta1,
-  EpsilonAlpha2Beta1Flat,
-  EpsilonGammaBox,
-  EpsilonPlus,
-  EpsilonPlusFlat,
-  LRP,
-  ZeroRule,
-} from '@xai-ts/lrp';
+import { EpsilonPlusFlat, LRP, ZeroRule } from '@xai-ts/lrp';
 import { denseNet121, efficientNetB0, resNet50, resNet50V2, type UNetUpsampling, uNet } from '@xai-ts/zoo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { everyAnalyzer } from './analyzers.js';
 
 // The Keras Applications added for issue 16, at reduced input sizes (Keras allows 32 and up) to keep CI short,
 // explained on wasm: ResNet50 (residual Adds after BatchNorm, biased convolutions), ResNet50V2 (pre-activation
@@ -71,36 +63,16 @@ describe.each(cases)('$name at 64² on wasm', ({ build, conceptLayer, range }) =
 
   it('every LRP preset, LRP-0, CRP with 2 features and Gradient explain it: finite, non-zero maps', () => {
     expect(tf.getBackend()).toBe('wasm');
-    const makers: [string, () => { analyzer: Analyzer; dispose(): void; perSample: number }][] = [
-      ['EpsilonGammaBox', () => lrp(new EpsilonGammaBox({ low: range[0], high: range[1] }))],
-      ['EpsilonPlus', () => lrp(new EpsilonPlus())],
-      ['EpsilonAlpha2Beta1', () => lrp(new EpsilonAlpha2Beta1())],
-      ['EpsilonPlusFlat', () => lrp(new EpsilonPlusFlat())],
-      ['EpsilonAlpha2Beta1Flat', () => lrp(new EpsilonAlpha2Beta1Flat())],
-      ['ZeroRule', () => lrp(new ZeroRule())],
-      [
-        `CRP ${conceptLayer}`,
-        () => {
-          const inner = new LRP(model, new EpsilonPlusFlat());
-          const crp = new CRP(inner, conceptLayer, new IndexedFeatures(0, 3));
-          return { analyzer: crp, perSample: 2, dispose: () => inner.dispose() };
-        },
-      ],
-      [
-        'Gradient',
-        () => {
-          const g = new Gradient(model);
-          return { analyzer: g, perSample: 1, dispose: () => g.dispose() };
-        },
-      ],
-    ];
-    function lrp(composite: ConstructorParameters<typeof LRP>[1]) {
-      const a = new LRP(model, composite);
-      return { analyzer: a as Analyzer, perSample: 1, dispose: () => a.dispose() };
-    }
+    const makers = everyAnalyzer(model, {
+      conceptLayer,
+      bounds: range,
+      only: (name) => name.startsWith('LRP ') || name.startsWith('CRP ') || name === 'Gradient',
+    });
+    expect(makers).toHaveLength(8);
     const before = tf.memory().numTensors;
-    for (const [name, make] of makers) {
+    for (const make of makers) {
       const built = make();
+      const name = built.name;
       const expl = analyze(x, built.analyzer, 3);
       expect(expl.val.shape, name).toEqual([built.perSample, SIZE, SIZE, 3]);
       const [finite, mass] = tf.tidy(() => [
