@@ -5,7 +5,7 @@ export const DEFAULT_STABILIZER = 1e-9;
 
 /**
  * `stab(z, e) = z == 0 ? e : z + sign(z)·e`: moves the denominator away from zero, keeping its sign
- * (sign(0) counts as +1). Where the sign of `z` is known by construction, one op replaces three: `z + e` for
+ * (sign(0) counts as +1). Where the sign of `z` is known by construction, one op replaces four: `z + e` for
  * `'nonNegative'`, `z − e` for `'nonPositive'` (which gives −e rather than e where z = 0; a rule may say
  * `'nonPositive'` only where z = 0 means that every term of z is 0, so that nothing is divided by it).
  *
