@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { negativePart } from '@xai-ts/engine';
-import type { InputModifier, Passes, Propagator, Rule, RuleLayer } from '../rules/rule.js';
+import type { Passes, Propagator, Rule, RuleLayer } from '../rules/rule.js';
 import { stabilize } from '../stabilize.js';
+import { modify } from './passes.js';
 
 /**
  * Why a rule's passes cannot run on a parameter-free layer (undefined when they can): such a layer has no weights to
@@ -13,15 +13,6 @@ export function functionPassesProblem(passes: Passes): string | undefined {
   if (!d || extra || d.terms.length !== 1 || !t || t.weight.key !== '' || t.sign === -1 || d.where)
     return 'its passes modify weights or combine several passes, and this layer has no weights';
   return undefined;
-}
-
-function modify(m: InputModifier, a: tf.Tensor): tf.Tensor {
-  if (m === 'identity') return a;
-  if (m === 'positive') return tf.relu(a);
-  if (m === 'negative') return negativePart(a);
-  if (m === 'ones') return tf.onesLike(a);
-  if (typeof m === 'function') return m(a);
-  return typeof m.fill === 'number' ? tf.fill(a.shape, m.fill) : tf.broadcastTo(m.fill, a.shape);
 }
 
 /**

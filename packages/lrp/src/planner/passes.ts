@@ -85,7 +85,7 @@ function inputKeys(): (m: InputModifier) => string {
 }
 
 /** `ã` for an input modifier. */
-function modify(m: InputModifier, a: tf.Tensor): tf.Tensor {
+export function modify(m: InputModifier, a: tf.Tensor): tf.Tensor {
   if (m === 'identity') return a;
   if (m === 'positive') return tf.relu(a);
   if (m === 'negative') return negativePart(a);
